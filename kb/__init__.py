@@ -1,0 +1,1 @@
+"""Knowledge base: articles, editor workflow, embeddings and vector search."""

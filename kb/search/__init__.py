@@ -1,0 +1,1 @@
+"""Pure search core: chunking, embedders, FAISS index. No Django."""

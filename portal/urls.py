@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views import agent, customer
+
+urlpatterns = [
+    path("", customer.home, name="home"),
+    path("requests/", customer.request_list, name="request_list"),
+    path("requests/new/", customer.request_new, name="request_new"),
+    path("requests/<int:pk>/", customer.request_detail, name="request_detail"),
+    path("requests/<int:pk>/reply/", customer.request_reply, name="request_reply"),
+    path("agent/", agent.agent_queue, name="agent_queue"),
+    path("agent/requests/<int:pk>/", agent.agent_request_detail, name="agent_request_detail"),
+    path(
+        "agent/requests/<int:pk>/message/",
+        agent.agent_request_message,
+        name="agent_request_message",
+    ),
+    path(
+        "agent/requests/<int:pk>/acknowledge/",
+        agent.agent_request_acknowledge,
+        name="agent_request_acknowledge",
+    ),
+    path(
+        "agent/requests/<int:pk>/assign-to-me/",
+        agent.agent_request_assign_to_me,
+        name="agent_request_assign_to_me",
+    ),
+    path("agent/requests/<int:pk>/status/", agent.agent_request_status, name="agent_request_status"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

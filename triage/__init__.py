@@ -1,0 +1,1 @@
+"""Urgency assessment, policies, SLA promise, business calendars, timers and escalation."""

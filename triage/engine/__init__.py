@@ -1,0 +1,1 @@
+"""Pure triage core: no Django, no Celery; ``now`` and the policy are arguments."""
