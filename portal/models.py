@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length
 from django.urls import reverse
 
 models.CharField.register_lookup(Length)
@@ -231,7 +231,9 @@ class Message(models.Model):
                 condition=Q(kind__in=["customer", "agent", "internal_note"]),
                 name="message_kind_valid",
             ),
-            models.CheckConstraint(condition=~Q(body__regex=r"^\s*$"), name="message_body_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(body__regex=r"^\s*$"), name="message_body_not_blank"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -269,7 +271,9 @@ class RequestEvent(models.Model):
         indexes = [models.Index(fields=["support_request", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.support_request_id} at {self.at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.get_kind_display()} on #{self.support_request_id} at {self.at:%Y-%m-%d %H:%M}"
+        )
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not self._state.adding:

@@ -30,8 +30,8 @@ def support_request_list_for_customer(*, user) -> QuerySet[SupportRequest]:
 
 def support_request_get_for_customer(*, user, pk: int) -> SupportRequest:
     try:
-        return support_request_list_for_customer(user=user).select_related("organization").get(
-            pk=pk
+        return (
+            support_request_list_for_customer(user=user).select_related("organization").get(pk=pk)
         )
     except SupportRequest.DoesNotExist:
         raise Http404("No such request.") from None

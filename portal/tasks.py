@@ -8,9 +8,7 @@ from django.urls import reverse
 from portal.models import Message
 
 
-@shared_task(
-    autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5
-)
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
 def email_requester_agent_replied(message_id: int) -> None:
     """Email the requester that an agent answered. A missing message (deleted, or a rolled-back
     transaction) is not an error."""

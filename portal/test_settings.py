@@ -1,6 +1,14 @@
 """Test settings: only faster and deterministic than production, never different behaviour."""
 
-from portal.settings import *  # noqa: F403
+import os
+from pathlib import Path
+
+# The embedded broker of the test run lives apart from the dev server's, so that a worker
+# started by the integration tests never sees a developer's queued tasks (and vice versa).
+os.environ.setdefault(
+    "CELERY_FILESYSTEM_BROKER_DIR", str(Path(__file__).resolve().parent.parent / "var/test-broker")
+)
+
+from portal.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -26,7 +26,9 @@ urlpatterns = [
         agent.agent_request_assign_to_me,
         name="agent_request_assign_to_me",
     ),
-    path("agent/requests/<int:pk>/status/", agent.agent_request_status, name="agent_request_status"),
+    path(
+        "agent/requests/<int:pk>/status/", agent.agent_request_status, name="agent_request_status"
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,13 +2,13 @@
 
 import django.core.validators
 import django.db.models.deletion
-import portal.models
 from django.conf import settings
 from django.db import migrations, models
 
+import portal.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,125 +17,402 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('email_domain', models.CharField(blank=True, help_text='People who sign up with this email domain join the organization as requesters.', max_length=200)),
-                ('plan_tier', models.CharField(choices=[('starter', 'Starter'), ('business', 'Business'), ('enterprise', 'Enterprise')], default='starter', max_length=20)),
-                ('annual_contract_value', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('renewal_date', models.DateField(blank=True, null=True)),
-                ('health_score', models.PositiveSmallIntegerField(default=70, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('at_risk', models.BooleanField(default=False)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[portal.models.validate_timezone])),
-                ('country', models.CharField(default='US', help_text='ISO 3166-1 alpha-2 code.', max_length=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "email_domain",
+                    models.CharField(
+                        blank=True,
+                        help_text="People who sign up with this email domain join the organization as requesters.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "plan_tier",
+                    models.CharField(
+                        choices=[
+                            ("starter", "Starter"),
+                            ("business", "Business"),
+                            ("enterprise", "Enterprise"),
+                        ],
+                        default="starter",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "annual_contract_value",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=12),
+                ),
+                ("renewal_date", models.DateField(blank=True, null=True)),
+                (
+                    "health_score",
+                    models.PositiveSmallIntegerField(
+                        default=70,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("at_risk", models.BooleanField(default=False)),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[portal.models.validate_timezone]
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(
+                        default="US", help_text="ISO 3166-1 alpha-2 code.", max_length=2
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('annual_contract_value__gte', 0)), name='organization_acv_non_negative'), models.CheckConstraint(condition=models.Q(('health_score__gte', 0), ('health_score__lte', 100)), name='organization_health_score_0_100'), models.CheckConstraint(condition=models.Q(('plan_tier__in', ['starter', 'business', 'enterprise'])), name='organization_plan_tier_valid'), models.CheckConstraint(condition=models.Q(('country__length', 2)), name='organization_country_two_letters')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("annual_contract_value__gte", 0)),
+                        name="organization_acv_non_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("health_score__gte", 0), ("health_score__lte", 100)),
+                        name="organization_health_score_0_100",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("plan_tier__in", ["starter", "business", "enterprise"])
+                        ),
+                        name="organization_plan_tier_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("country__length", 2)),
+                        name="organization_country_two_letters",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SupportRequest',
+            name="SupportRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('product_area', models.CharField(choices=[('general', 'General'), ('account', 'Account & access'), ('billing', 'Billing'), ('api', 'API & integrations'), ('reporting', 'Reporting & exports'), ('workflows', 'Workflows & automation')], default='general', max_length=20)),
-                ('production_affected', models.BooleanField(default=False)),
-                ('users_affected', models.PositiveIntegerField(blank=True, null=True)),
-                ('workaround_available', models.BooleanField(blank=True, help_text='Unknown when left empty.', null=True)),
-                ('claimed_urgency', models.CharField(choices=[('low', 'Low — whenever you can'), ('normal', 'Normal'), ('high', 'High — it is blocking work'), ('critical', 'Critical — we are down')], default='normal', max_length=20)),
-                ('call_requested', models.BooleanField(default=False, help_text='“I need a call now.”')),
-                ('status', models.CharField(choices=[('new', 'New'), ('triaged', 'Triaged'), ('acknowledged', 'Acknowledged'), ('waiting_on_customer', 'Waiting on customer'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=24)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_requests', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_requests', to='portal.organization')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_requests', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                (
+                    "product_area",
+                    models.CharField(
+                        choices=[
+                            ("general", "General"),
+                            ("account", "Account & access"),
+                            ("billing", "Billing"),
+                            ("api", "API & integrations"),
+                            ("reporting", "Reporting & exports"),
+                            ("workflows", "Workflows & automation"),
+                        ],
+                        default="general",
+                        max_length=20,
+                    ),
+                ),
+                ("production_affected", models.BooleanField(default=False)),
+                ("users_affected", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "workaround_available",
+                    models.BooleanField(
+                        blank=True, help_text="Unknown when left empty.", null=True
+                    ),
+                ),
+                (
+                    "claimed_urgency",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low — whenever you can"),
+                            ("normal", "Normal"),
+                            ("high", "High — it is blocking work"),
+                            ("critical", "Critical — we are down"),
+                        ],
+                        default="normal",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "call_requested",
+                    models.BooleanField(default=False, help_text="“I need a call now.”"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("triaged", "Triaged"),
+                            ("acknowledged", "Acknowledged"),
+                            ("waiting_on_customer", "Waiting on customer"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=24,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="support_requests",
+                        to="portal.organization",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="support_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('work_queue', 'Can work the agent queue'), ('edit_knowledge_base', 'Can write and curate knowledge-base articles'), ('manage_support', 'Can edit triage policy, SLA targets, calendars and rotas')],
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("work_queue", "Can work the agent queue"),
+                    ("edit_knowledge_base", "Can write and curate knowledge-base articles"),
+                    ("manage_support", "Can edit triage policy, SLA targets, calendars and rotas"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RequestEvent',
+            name="RequestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('submitted', 'Submitted'), ('message_added', 'Message added'), ('note_added', 'Internal note added'), ('status_changed', 'Status changed'), ('acknowledged', 'Acknowledged'), ('assigned', 'Assigned')], max_length=24)),
-                ('at', models.DateTimeField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('support_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='portal.supportrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("message_added", "Message added"),
+                            ("note_added", "Internal note added"),
+                            ("status_changed", "Status changed"),
+                            ("acknowledged", "Acknowledged"),
+                            ("assigned", "Assigned"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="portal.supportrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('customer', 'Customer reply'), ('agent', 'Agent reply'), ('internal_note', 'Internal note')], max_length=20)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_messages', to=settings.AUTH_USER_MODEL)),
-                ('support_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='portal.supportrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "Customer reply"),
+                            ("agent", "Agent reply"),
+                            ("internal_note", "Internal note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="support_messages",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="portal.supportrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('requester', 'Requester'), ('org_admin', 'Organization admin')], default='requester', max_length=20)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='portal.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("requester", "Requester"), ("org_admin", "Organization admin")],
+                        default="requester",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="portal.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('role__in', ['requester', 'org_admin'])), name='membership_role_valid')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["requester", "org_admin"])),
+                        name="membership_role_valid",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='supportrequest',
-            index=models.Index(fields=['organization', '-created_at'], name='portal_supp_organiz_54a9e8_idx'),
+            model_name="supportrequest",
+            index=models.Index(
+                fields=["organization", "-created_at"], name="portal_supp_organiz_54a9e8_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='supportrequest',
-            index=models.Index(fields=['status', 'created_at'], name='portal_supp_status_b3ef89_idx'),
+            model_name="supportrequest",
+            index=models.Index(
+                fields=["status", "created_at"], name="portal_supp_status_b3ef89_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('subject__length__gt', 0), models.Q(('subject__regex', '^\\s*$'), _negated=True)), name='support_request_subject_not_blank'),
+            model_name="supportrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("subject__length__gt", 0),
+                    models.Q(("subject__regex", "^\\s*$"), _negated=True),
+                ),
+                name="support_request_subject_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('body__regex', '^\\s*$'), _negated=True), name='support_request_body_not_blank'),
+            model_name="supportrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("body__regex", "^\\s*$"), _negated=True),
+                name="support_request_body_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'triaged', 'acknowledged', 'waiting_on_customer', 'resolved', 'closed'])), name='support_request_status_valid'),
+            model_name="supportrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "triaged",
+                            "acknowledged",
+                            "waiting_on_customer",
+                            "resolved",
+                            "closed",
+                        ],
+                    )
+                ),
+                name="support_request_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('claimed_urgency__in', ['low', 'normal', 'high', 'critical'])), name='support_request_claimed_urgency_valid'),
+            model_name="supportrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("claimed_urgency__in", ["low", "normal", "high", "critical"])),
+                name="support_request_claimed_urgency_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='requestevent',
-            index=models.Index(fields=['support_request', 'at'], name='portal_requ_support_f0649d_idx'),
+            model_name="requestevent",
+            index=models.Index(
+                fields=["support_request", "at"], name="portal_requ_support_f0649d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['customer', 'agent', 'internal_note'])), name='message_kind_valid'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["customer", "agent", "internal_note"])),
+                name="message_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('body__regex', '^\\s*$'), _negated=True), name='message_body_not_blank'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("body__regex", "^\\s*$"), _negated=True),
+                name="message_body_not_blank",
+            ),
         ),
     ]

@@ -83,7 +83,9 @@ def agent_request_message(request, pk: int):
 def agent_request_acknowledge(request, pk: int):
     support_request = selectors.support_request_get_for_agent(user=request.user, pk=pk)
     try:
-        if services.support_request_acknowledge(support_request=support_request, agent=request.user):
+        if services.support_request_acknowledge(
+            support_request=support_request, agent=request.user
+        ):
             messages.success(request, "Acknowledged. The customer can see that someone is on it.")
         else:
             messages.info(request, "This request was already acknowledged.")

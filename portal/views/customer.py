@@ -69,7 +69,9 @@ def _detail_context(request, support_request, reply_form):
 def request_detail(request, pk: int):
     support_request = selectors.support_request_get_for_customer(user=request.user, pk=pk)
     return TemplateResponse(
-        request, "portal/request_detail.html", _detail_context(request, support_request, ReplyForm())
+        request,
+        "portal/request_detail.html",
+        _detail_context(request, support_request, ReplyForm()),
     )
 
 
