@@ -15,9 +15,7 @@ def _sign_in(page, live_server, email):
     page.get_by_role("button", name="Sign In").click()
 
 
-def test_customer_submits_agent_replies_customer_sees_reply(
-    live_server, new_page, screenshot
-):
+def test_customer_submits_agent_replies_customer_sees_reply(live_server, new_page, screenshot):
     # given
     requester = customer(email="carla@northwind.example")
     staff(email="ada@callgate.test", first_name="Ada", last_name="Agent")
@@ -37,12 +35,16 @@ def test_customer_submits_agent_replies_customer_sees_reply(
     customer_page.get_by_text("your request is in").wait_for()
     support_request = SupportRequest.objects.get()
     customer_page.get_by_role("link", name="My requests").click()
-    customer_page.get_by_role("link", name=f"#{support_request.pk} Invoices page shows error 500").wait_for()
+    customer_page.get_by_role(
+        "link", name=f"#{support_request.pk} Invoices page shows error 500"
+    ).wait_for()
     screenshot(customer_page, "2-list")
 
     # and an agent answers through the htmx reply box
     _sign_in(agent_page, live_server, "ada@callgate.test")
-    agent_page.get_by_role("link", name=f"#{support_request.pk} Invoices page shows error 500").click()
+    agent_page.get_by_role(
+        "link", name=f"#{support_request.pk} Invoices page shows error 500"
+    ).click()
     agent_page.get_by_role("button", name="Acknowledge").click()
     agent_page.get_by_label("Your reply").fill("We found the cause and deployed a fix.")
     agent_page.get_by_role("button", name="Send").click()
@@ -50,8 +52,12 @@ def test_customer_submits_agent_replies_customer_sees_reply(
     screenshot(agent_page, "3-agent-replied")
 
     # then: the customer sees the reply, and can answer without leaving the page
-    customer_page.get_by_role("link", name=f"#{support_request.pk} Invoices page shows error 500").click()
-    customer_page.locator("#thread").get_by_text("We found the cause and deployed a fix.").wait_for()
+    customer_page.get_by_role(
+        "link", name=f"#{support_request.pk} Invoices page shows error 500"
+    ).click()
+    customer_page.locator("#thread").get_by_text(
+        "We found the cause and deployed a fix."
+    ).wait_for()
     customer_page.get_by_label("Your reply").fill("Works now, thank you!")
     customer_page.get_by_role("button", name="Send reply").click()
     customer_page.locator("#thread").get_by_text("Works now, thank you!").wait_for()
