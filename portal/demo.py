@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -296,8 +295,9 @@ def _user(email: str, first: str = "", last: str = ""):
 def seed_demo(*, now=None) -> dict[str, int]:
     """Create what is missing of the demo; return how many requests were created."""
     now = now or timezone.now()
+    groups = services.staff_groups_ensure()
     for email, first, last, group in STAFF:
-        _user(email, first, last).groups.add(Group.objects.get(name=group))
+        _user(email, first, last).groups.add(groups[group])
     agents = [_user(email) for email, *_, group in STAFF if group == "agent"]
 
     created = 0

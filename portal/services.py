@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Membership, Message, Organization, RequestEvent, SupportRequest
-from portal.roles import is_agent
+from portal.roles import GROUP_PERMISSIONS, is_agent
 
 
 class ServiceError(Exception):
@@ -57,6 +58,18 @@ def _set_status(*, support_request: SupportRequest, status: str, actor, now: dat
 
 def _lock(support_request: SupportRequest) -> SupportRequest:
     return SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+
+
+def staff_groups_ensure() -> dict[str, Group]:
+    """Create the staff groups with their permissions if missing (after a database flush)."""
+    groups = {}
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="portal", codename__in=codenames)
+        )
+        groups[name] = group
+    return groups
 
 
 def membership_create_for_signup(*, user) -> Membership | None:

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from portal.models import Membership, Organization, SupportRequest
+from portal.services import staff_groups_ensure
 
 PASSWORD = "correct-horse-battery"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ def customer(organization=None, role=Membership.Role.REQUESTER, **user_kwargs):
 
 def staff(group: str = "agent", **user_kwargs):
     user = UserFactory(**user_kwargs)
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(staff_groups_ensure()[group])
     return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
 

@@ -66,3 +66,15 @@ def test_request_events_are_append_only():
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
     assert list(RequestEvent.objects.values_list("kind", flat=True)) == ["submitted"]
+
+
+def test_staff_groups_come_from_the_data_migration_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    from portal.roles import GROUP_PERMISSIONS
+
+    groups = {
+        group.name: sorted(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.prefetch_related("permissions")
+    }
+    assert groups == {name: sorted(codes) for name, codes in GROUP_PERMISSIONS.items()}
