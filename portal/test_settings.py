@@ -12,3 +12,8 @@ os.environ.setdefault(
 from portal.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Search tests use the small deterministic embedder unless a test asks for the real model.
+KB_EMBEDDER = "hashing"
+KB_INDEX_DIR = VAR_DIR / "test-kb-index"  # noqa: F405
+KB_INDEX_CHECK_SECONDS = 0

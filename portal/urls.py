@@ -1,13 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import agent, customer
+from portal.views import agent, customer, deflection
 
 urlpatterns = [
     path("", customer.home, name="home"),
     path("requests/", customer.request_list, name="request_list"),
     path("requests/new/", customer.request_new, name="request_new"),
+    path("requests/suggest/", deflection.request_suggestions_partial, name="request_suggestions"),
+    path(
+        "requests/suggest/<int:article_id>/",
+        deflection.request_suggestion_open_partial,
+        name="request_suggestion_open",
+    ),
+    path("requests/deflect/", deflection.request_deflect, name="request_deflect"),
     path("requests/<int:pk>/", customer.request_detail, name="request_detail"),
+    path(
+        "requests/<int:pk>/solved/", deflection.request_solved_by_article, name="request_solved"
+    ),
     path("requests/<int:pk>/reply/", customer.request_reply, name="request_reply"),
     path("agent/", agent.agent_queue, name="agent_queue"),
     path("agent/requests/<int:pk>/", agent.agent_request_detail, name="agent_request_detail"),
@@ -29,6 +39,7 @@ urlpatterns = [
     path(
         "agent/requests/<int:pk>/status/", agent.agent_request_status, name="agent_request_status"
     ),
+    path("kb/", include("kb.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,9 +6,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kb import search_service
 from portal import selectors, services
 from portal.forms import ReplyForm, SupportRequestForm
 from portal.roles import is_agent
+from portal.views import deflection
 
 
 @require_GET
@@ -46,6 +48,7 @@ def request_new(request):
         except services.ServiceError as error:
             form.add_error(None, str(error))
         else:
+            deflection.attach_draft(request, support_request)
             messages.success(request, "Thanks — your request is in. Here is what happens next.")
             return redirect(support_request)
     return TemplateResponse(
@@ -59,6 +62,15 @@ def request_new(request):
 def _detail_context(request, support_request, reply_form):
     return {
         "support_request": support_request,
+        "suggestions": (
+            search_service.suggest(
+                query=deflection.draft_query(
+                    {"subject": support_request.subject, "body": support_request.body}
+                )
+            ).suggestions
+            if support_request.is_open and not request.htmx
+            else []
+        ),
         "thread": selectors.message_list_for_customer(support_request=support_request),
         "reply_form": reply_form,
     }

@@ -1,0 +1,152 @@
+"""all-MiniLM-L6-v2 as int8 ONNX Runtime: same vectors (within quantization error), no torch.
+
+`export_onnx(outdir)` is a build step, run once per machine (it needs torch, transformers and the
+`onnx` package, all offline): it exports the packaged model's transformer, quantizes it dynamically
+to int8 and copies the tokenizer. `OnnxEmbedder` then needs only onnxruntime and tokenizers at run
+time. Mean pooling and L2 normalization reproduce sentence-transformers' pipeline for this model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.search.embedders import (
+    DEFAULT_MODEL_NAME,
+    ModelUnavailable,
+    _LazyModel,
+    normalize,
+    packaged_model_path,
+)
+
+ONNX_FILE = "model.int8.onnx"
+MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
+
+
+def export_onnx(outdir: str | Path, *, quantize: bool = True) -> Path:
+    """Export the packaged model to `outdir` (created); returns the model file path."""
+    import torch
+    from transformers import AutoModel
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    source = packaged_model_path()
+    model = AutoModel.from_pretrained(str(source), local_files_only=True).eval()
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    dummy = {
+        "input_ids": torch.ones((1, 8), dtype=torch.int64),
+        "attention_mask": torch.ones((1, 8), dtype=torch.int64),
+        "token_type_ids": torch.zeros((1, 8), dtype=torch.int64),
+    }
+    fp32 = out / "model.fp32.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        Encoder(),
+        tuple(dummy.values()),
+        str(fp32),
+        input_names=list(dummy),
+        output_names=["last_hidden_state"],
+        dynamic_axes={**dict.fromkeys(dummy, axes), "last_hidden_state": axes},
+        opset_version=17,
+        dynamo=False,
+    )
+    target = out / (ONNX_FILE if quantize else "model.fp32.onnx")
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        fp32.unlink()
+    shutil.copy(source / "tokenizer.json", out / "tokenizer.json")
+    (out / "onnx_model.json").write_text(
+        json.dumps({"model": DEFAULT_MODEL_NAME, "file": target.name, "quantized": quantize}),
+        encoding="utf-8",
+    )
+    return target
+
+
+class OnnxEmbedder:
+    """Embeds with an exported ONNX model; `name` is the torch model's name plus a suffix, so
+    int8 vectors are never mixed with the torch ones in one index."""
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        threads: int = 1,
+        name: str = f"{DEFAULT_MODEL_NAME}+onnx-int8",
+    ) -> None:
+        self._dir = Path(model_dir) if model_dir else default_onnx_dir()
+        self._threads = threads
+        self._name = name
+        self._lazy = _LazyModel()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return 384
+
+    def _load(self) -> tuple[Any, Any]:
+        info_file = self._dir / "onnx_model.json"
+        if not info_file.exists():
+            raise ModelUnavailable(f"no exported ONNX model in {self._dir} (run export_onnx)")
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelUnavailable(f"onnxruntime/tokenizers not installed: {exc}") from exc
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(
+            str(self._dir / info["file"]), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        return session, tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        session, tokenizer = self._lazy.get(self._load)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = []
+        for start in range(0, len(texts), 32):
+            encodings = tokenizer.encode_batch(texts[start : start + 32])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            weights = mask[:, :, None].astype(np.float32)
+            out.append((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
+        return normalize(np.vstack(out))
+
+
+def default_onnx_dir() -> Path:
+    """Where `python -m kb.search.onnx` exports to by default (inside the project's var/)."""
+    return Path(__file__).resolve().parents[2] / "var" / "onnx-minilm"
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(export_onnx(sys.argv[1] if len(sys.argv) > 1 else default_onnx_dir()))
