@@ -1,5 +1,10 @@
+from contextlib import contextmanager
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
+
+from kb.tasks import kb_index_article
 
 
 @pytest.fixture(autouse=True)
@@ -9,3 +14,18 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def run_index_tasks(django_capture_on_commit_callbacks):
+    """Index tasks enqueued after commit run in-process (the broker is the boundary)."""
+
+    @contextmanager
+    def _run():
+        with (
+            mock.patch.object(kb_index_article, "delay", side_effect=kb_index_article) as delay,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield delay
+
+    return _run

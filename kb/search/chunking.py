@@ -146,9 +146,11 @@ def _pack(paragraphs: list[str], *, min_chars: int, max_chars: int) -> list[str]
         pieces.extend(_split_huge(paragraph, max_chars))
     packed: list[str] = []
     for piece in pieces:
-        if packed and (
-            len(packed[-1]) < min_chars or len(piece) < min_chars // 4
-        ) and len(packed[-1]) + len(piece) + 1 <= max_chars:
+        if (
+            packed
+            and (len(packed[-1]) < min_chars or len(piece) < min_chars // 4)
+            and len(packed[-1]) + len(piece) + 1 <= max_chars
+        ):
             packed[-1] = f"{packed[-1]}\n{piece}"
         else:
             packed.append(piece)

@@ -115,14 +115,9 @@ class HybridIndex:
         first_seen: dict[str, int] = {}
         for chunk in chunks:
             first_seen.setdefault(chunk.article_id, len(first_seen))
-        order = sorted(
-            range(len(chunks)), key=lambda i: (first_seen[chunks[i].article_id], i)
-        )
+        order = sorted(range(len(chunks)), key=lambda i: (first_seen[chunks[i].article_id], i))
         ordered = [chunks[i] for i in order]
-        if len(vectors):
-            vectors = vectors[order]
-        else:
-            vectors = np.zeros((0, 1), dtype=np.float32)
+        vectors = vectors[order] if len(vectors) else np.zeros((0, 1), dtype=np.float32)
         return cls(chunks=ordered, vectors=vectors, embedder_name=embedder_name)
 
     # -- scoring ------------------------------------------------------------------------------

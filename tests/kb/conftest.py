@@ -1,12 +1,8 @@
-from contextlib import contextmanager
-from unittest import mock
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from kb import search_service
 from kb import services as kb_services
-from kb.tasks import kb_index_article
 from portal.services import staff_groups_ensure
 from tests.factories import UserFactory
 
@@ -34,21 +30,6 @@ def editor():
 @pytest.fixture
 def reviewer():
     return make_editor()
-
-
-@pytest.fixture
-def run_index_tasks(django_capture_on_commit_callbacks):
-    """Index tasks enqueued after commit run in-process (the broker is the boundary)."""
-
-    @contextmanager
-    def _run():
-        with (
-            mock.patch.object(kb_index_article, "delay", side_effect=kb_index_article) as delay,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            yield delay
-
-    return _run
 
 
 @pytest.fixture
