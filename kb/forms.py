@@ -38,6 +38,8 @@ class ArticleFilterForm(forms.Form):
 
 class VoteForm(forms.Form):
     helpful = forms.TypedChoiceField(
-        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes", label="Was this helpful?"
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        label="Was this helpful?",
     )
     reason = forms.CharField(max_length=500, required=False, label="What was missing? (optional)")

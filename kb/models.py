@@ -57,7 +57,9 @@ class Article(models.Model):
                 condition=Q(status__in=["draft", "in_review", "published", "archived"]),
                 name="article_status_valid",
             ),
-            models.CheckConstraint(condition=~Q(title__regex=r"^\s*$"), name="article_title_not_blank"),
+            models.CheckConstraint(
+                condition=~Q(title__regex=r"^\s*$"), name="article_title_not_blank"
+            ),
         ]
         indexes = [models.Index(fields=["status", "product_area"])]
 
@@ -110,7 +112,9 @@ class ArticleVote(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "user"], condition=Q(user__isnull=False), name="vote_once_per_user"
+                fields=["article", "user"],
+                condition=Q(user__isnull=False),
+                name="vote_once_per_user",
             ),
             models.UniqueConstraint(
                 fields=["article", "session_key"],

@@ -117,7 +117,11 @@ def content_gaps(*, user, since=None, limit: int = 500, threshold: float = 0.6) 
             target = best if sims[best] >= threshold else None
         elif vectors is None:
             target = next(
-                (g for g, members in enumerate(groups) if texts[members[0]].lower() == text.lower()),
+                (
+                    g
+                    for g, members in enumerate(groups)
+                    if texts[members[0]].lower() == text.lower()
+                ),
                 None,
             )
         if target is None:

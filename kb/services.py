@@ -47,7 +47,9 @@ def _unique_slug(title: str, exclude_pk: int | None = None) -> str:
 
 
 def _revision(article: Article, *, author, now: datetime, note: str = "") -> ArticleRevision:
-    number = (article.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    number = (
+        article.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
     return ArticleRevision.objects.create(
         article=article,
         number=number,
@@ -180,13 +182,21 @@ def article_vote(
     """Count one vote per user (or per session for visitors). Returns False for a repeat vote.
     The counter is incremented in the database (F expression), so concurrent votes all count."""
     now = now or timezone.now()
-    voter = {"user": user} if user is not None and user.is_authenticated else {"session_key": session_key}
+    voter = (
+        {"user": user}
+        if user is not None and user.is_authenticated
+        else {"session_key": session_key}
+    )
     if not voter.get("user") and not session_key:
         raise KbError("Your browser did not keep a session; please enable cookies to vote.")
     try:
         with transaction.atomic():
             ArticleVote.objects.create(
-                article=article, helpful=helpful, reason=reason.strip()[:500], created_at=now, **voter
+                article=article,
+                helpful=helpful,
+                reason=reason.strip()[:500],
+                created_at=now,
+                **voter,
             )
             counter = "helpful_yes" if helpful else "helpful_no"
             Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})

@@ -9,7 +9,9 @@ urlpatterns = [
     path("editor/gaps/", views.editor_content_gaps, name="kb_editor_gaps"),
     path("editor/preview/", views.editor_preview_partial, name="kb_editor_preview"),
     path("editor/<int:pk>/", views.editor_article_edit, name="kb_editor_article"),
-    path("editor/<int:pk>/transition/", views.editor_article_transition, name="kb_editor_transition"),
+    path(
+        "editor/<int:pk>/transition/", views.editor_article_transition, name="kb_editor_transition"
+    ),
     path("editor/<int:pk>/revisions/", views.editor_article_revisions, name="kb_editor_revisions"),
     path(
         "editor/<int:pk>/revisions/<int:number>/restore/",

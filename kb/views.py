@@ -58,9 +58,12 @@ def editor_article_edit(request, pk: int):
     if request.method == "POST":
         form = ArticleForm(request.POST)
         if form.is_valid():
-            revision = services.article_update(article=article, editor=request.user, **form.cleaned_data)
+            revision = services.article_update(
+                article=article, editor=request.user, **form.cleaned_data
+            )
             messages.success(
-                request, f"Saved as revision {revision.number}." if revision else "No changes to save."
+                request,
+                f"Saved as revision {revision.number}." if revision else "No changes to save.",
             )
             return redirect("kb_editor_article", pk=article.pk)
     else:
@@ -97,7 +100,9 @@ def editor_article_edit(request, pk: int):
 def editor_preview_partial(request):
     selectors.article_list_for_editor(user=request.user)  # access check
     return TemplateResponse(
-        request, "kb/editor_article_edit.html#preview", {"preview": render_markdown(request.POST.get("body", ""))}
+        request,
+        "kb/editor_article_edit.html#preview",
+        {"preview": render_markdown(request.POST.get("body", ""))},
     )
 
 
@@ -106,7 +111,9 @@ def editor_preview_partial(request):
 def editor_article_transition(request, pk: int):
     article = selectors.article_get_for_editor(user=request.user, pk=pk)
     try:
-        services.article_transition(article=article, action=request.POST.get("action", ""), actor=request.user)
+        services.article_transition(
+            article=article, action=request.POST.get("action", ""), actor=request.user
+        )
         messages.success(request, f"The article is now {article.get_status_display().lower()}.")
     except services.KbError as error:
         messages.error(request, str(error))
@@ -140,7 +147,9 @@ def editor_article_revisions(request, pk: int):
 def editor_revision_restore(request, pk: int, number: int):
     article = selectors.article_get_for_editor(user=request.user, pk=pk)
     revision = selectors.revision_get_for_editor(user=request.user, article=article, number=number)
-    restored = services.article_revision_restore(article=article, revision=revision, editor=request.user)
+    restored = services.article_revision_restore(
+        article=article, revision=revision, editor=request.user
+    )
     if restored:
         messages.success(request, f"Revision {number} restored as revision {restored.number}.")
     else:
@@ -172,7 +181,9 @@ def kb_article(request, slug: str):
     if request.htmx:
         template += "#article-panel"
     return TemplateResponse(
-        request, template, {"article": article, "html": render_markdown(article.body), "vote_form": VoteForm()}
+        request,
+        template,
+        {"article": article, "html": render_markdown(article.body), "vote_form": VoteForm()},
     )
 
 
@@ -193,7 +204,9 @@ def kb_article_vote(request, slug: str):
         )
     if request.htmx:
         return TemplateResponse(
-            request, "kb/kb_article.html#vote", {"article": article, "vote_form": form, "counted": counted}
+            request,
+            "kb/kb_article.html#vote",
+            {"article": article, "vote_form": form, "counted": counted},
         )
     if counted:
         messages.success(request, "Thanks for telling us.")

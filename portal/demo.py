@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from kb.demo import seed_articles
 from portal import services
 from portal.models import Membership, Organization, SupportRequest
 
@@ -299,6 +300,9 @@ def seed_demo(*, now=None) -> dict[str, int]:
     for email, first, last, group in STAFF:
         _user(email, first, last).groups.add(groups[group])
     agents = [_user(email) for email, *_, group in STAFF if group == "agent"]
+    articles = seed_articles(
+        editor=_user("erin@callgate.test"), reviewer=_user("max@callgate.test")
+    )
 
     created = 0
     for org_index, spec in enumerate(ORGS):
@@ -336,7 +340,7 @@ def seed_demo(*, now=None) -> dict[str, int]:
                 row=REQUESTS[spec_index],
                 opened=now - timedelta(hours=3 * (org_index * 6 + offset) + 1),
             )
-    return {"requests_created": created}
+    return {"requests_created": created, "articles_created": articles}
 
 
 def _seed_request(*, organization, requester, agent, row, opened) -> int:

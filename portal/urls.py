@@ -15,9 +15,7 @@ urlpatterns = [
     ),
     path("requests/deflect/", deflection.request_deflect, name="request_deflect"),
     path("requests/<int:pk>/", customer.request_detail, name="request_detail"),
-    path(
-        "requests/<int:pk>/solved/", deflection.request_solved_by_article, name="request_solved"
-    ),
+    path("requests/<int:pk>/solved/", deflection.request_solved_by_article, name="request_solved"),
     path("requests/<int:pk>/reply/", customer.request_reply, name="request_reply"),
     path("agent/", agent.agent_queue, name="agent_queue"),
     path("agent/requests/<int:pk>/", agent.agent_request_detail, name="agent_request_detail"),

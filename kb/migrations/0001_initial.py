@@ -6,168 +6,395 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0002_staff_groups'),
+        ("portal", "0002_staff_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchIndexState',
+            name="SearchIndexState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('built_at', models.DateTimeField(null=True)),
-                ('chunk_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("built_at", models.DateTimeField(null=True)),
+                ("chunk_count", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=220, unique=True)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('body', models.TextField(help_text='Markdown.')),
-                ('product_area', models.CharField(choices=[('general', 'General'), ('account', 'Account & access'), ('billing', 'Billing'), ('api', 'API & integrations'), ('reporting', 'Reporting & exports'), ('workflows', 'Workflows & automation')], default='general', max_length=20)),
-                ('language', models.CharField(choices=[('en', 'English'), ('de', 'Deutsch'), ('fr', 'Français'), ('es', 'Español'), ('pt', 'Português')], default='en', max_length=2)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('archived', 'Archived')], default='draft', max_length=12)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('helpful_yes', models.PositiveIntegerField(default=0)),
-                ('helpful_no', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=220, unique=True)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("body", models.TextField(help_text="Markdown.")),
+                (
+                    "product_area",
+                    models.CharField(
+                        choices=[
+                            ("general", "General"),
+                            ("account", "Account & access"),
+                            ("billing", "Billing"),
+                            ("api", "API & integrations"),
+                            ("reporting", "Reporting & exports"),
+                            ("workflows", "Workflows & automation"),
+                        ],
+                        default="general",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("de", "Deutsch"),
+                            ("fr", "Français"),
+                            ("es", "Español"),
+                            ("pt", "Português"),
+                        ],
+                        default="en",
+                        max_length=2,
+                    ),
+                ),
+                ("tags", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("helpful_yes", models.PositiveIntegerField(default=0)),
+                ("helpful_no", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleChunk',
+            name="ArticleChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('kind', models.CharField(default='body', max_length=8)),
-                ('heading', models.CharField(blank=True, max_length=300)),
-                ('text', models.TextField(help_text='What is embedded and indexed (title and heading included).')),
-                ('body', models.TextField(help_text='Plain text the snippet is cut from.')),
-                ('content_hash', models.CharField(max_length=64)),
-                ('model_name', models.CharField(max_length=100)),
-                ('vector', models.BinaryField(null=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='kb.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("kind", models.CharField(default="body", max_length=8)),
+                ("heading", models.CharField(blank=True, max_length=300)),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="What is embedded and indexed (title and heading included)."
+                    ),
+                ),
+                ("body", models.TextField(help_text="Plain text the snippet is cut from.")),
+                ("content_hash", models.CharField(max_length=64)),
+                ("model_name", models.CharField(max_length=100)),
+                ("vector", models.BinaryField(null=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="kb.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article_id', 'position'],
+                "ordering": ["article_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleRevision',
+            name="ArticleRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='kb.article')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="kb.article",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleVote',
+            name="ArticleVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(blank=True, max_length=64)),
-                ('helpful', models.BooleanField()),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='kb.article')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(blank=True, max_length=64)),
+                ("helpful", models.BooleanField()),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="kb.article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Deflection',
+            name="Deflection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deflections', to='kb.article')),
-                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.organization')),
-                ('support_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.supportrequest')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deflections",
+                        to="kb.article",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="portal.organization",
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="portal.supportrequest",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RequestArticle',
+            name="RequestArticle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shown', models.BooleanField(default=True)),
-                ('opened', models.BooleanField(default=False)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kb.article')),
-                ('support_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kb_articles', to='portal.supportrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shown", models.BooleanField(default=True)),
+                ("opened", models.BooleanField(default=False)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="kb.article",
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kb_articles",
+                        to="portal.supportrequest",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SuggestionLog',
+            name="SuggestionLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.TextField()),
-                ('best_score', models.FloatField(null=True)),
-                ('shown', models.JSONField(default=list)),
-                ('weak', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('organization', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.organization')),
-                ('support_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='portal.supportrequest')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.TextField()),
+                ("best_score", models.FloatField(null=True)),
+                ("shown", models.JSONField(default=list)),
+                ("weak", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="portal.organization",
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="portal.supportrequest",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'product_area'], name='kb_article_status_db8e71_idx'),
+            model_name="article",
+            index=models.Index(
+                fields=["status", "product_area"], name="kb_article_status_db8e71_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'in_review', 'published', 'archived'])), name='article_status_valid'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "in_review", "published", "archived"])),
+                name="article_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(('title__regex', '^\\s*$'), _negated=True), name='article_title_not_blank'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title__regex", "^\\s*$"), _negated=True),
+                name="article_title_not_blank",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articlechunk',
-            constraint=models.UniqueConstraint(fields=('article', 'position'), name='chunk_position_unique'),
+            model_name="articlechunk",
+            constraint=models.UniqueConstraint(
+                fields=("article", "position"), name="chunk_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articlerevision',
-            constraint=models.UniqueConstraint(fields=('article', 'number'), name='revision_number_unique'),
+            model_name="articlerevision",
+            constraint=models.UniqueConstraint(
+                fields=("article", "number"), name="revision_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articlevote',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('article', 'user'), name='vote_once_per_user'),
+            model_name="articlevote",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("article", "user"),
+                name="vote_once_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articlevote',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('article', 'session_key'), name='vote_once_per_session'),
+            model_name="articlevote",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True)),
+                fields=("article", "session_key"),
+                name="vote_once_per_session",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articlevote',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(('session_key', ''), _negated=True), _connector='OR'), name='vote_has_voter'),
+            model_name="articlevote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", False),
+                    models.Q(("session_key", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="vote_has_voter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requestarticle',
-            constraint=models.UniqueConstraint(fields=('support_request', 'article'), name='request_article_unique'),
+            model_name="requestarticle",
+            constraint=models.UniqueConstraint(
+                fields=("support_request", "article"), name="request_article_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='suggestionlog',
-            index=models.Index(fields=['weak', 'created_at'], name='kb_suggesti_weak_534781_idx'),
+            model_name="suggestionlog",
+            index=models.Index(fields=["weak", "created_at"], name="kb_suggesti_weak_534781_idx"),
         ),
     ]

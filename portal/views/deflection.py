@@ -87,7 +87,8 @@ def attach_draft(request, support_request) -> None:
     )
     kb_services.suggestion_log(
         user=request.user,
-        query=draft["query"] or draft_query({"subject": support_request.subject, "body": support_request.body}),
+        query=draft["query"]
+        or draft_query({"subject": support_request.subject, "body": support_request.body}),
         shown=draft["shown"],
         weak=draft["weak"],
         support_request=support_request,

@@ -33,7 +33,7 @@ def test_seed_demo_builds_a_realistic_demo_and_is_idempotent(capsys):
     assert statuses == {s.value for s in SupportRequest.Status}
     assert len(set(Organization.objects.values_list("plan_tier", flat=True))) == 3
     output = capsys.readouterr().out
-    assert "ada@callgate.test" in output and "0 requests created" in output
+    assert "ada@callgate.test" in output and "(0 requests and 0 help articles created)" in output
 
 
 def test_check_deploy_with_production_environment_is_quiet(tmp_path):

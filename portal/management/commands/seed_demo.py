@@ -8,7 +8,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = seed_demo()
-        self.stdout.write(f"Demo data ready ({result['requests_created']} requests created).")
+        self.stdout.write(
+            f"Demo data ready ({result['requests_created']} requests and "
+            f"{result['articles_created']} help articles created)."
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, _first, _last, group in STAFF:
             self.stdout.write(f"  {group:<10} {email}")
