@@ -377,7 +377,7 @@ def _seed_request(*, organization, requester, agent, row, opened) -> int:
             notify=False,
             now=at,
         )
-    if support_request.status != final:
+    if final not in (Status.NEW, Status.TRIAGED) and support_request.status != final:
         services.support_request_change_status(
             support_request=support_request,
             status=final,

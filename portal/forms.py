@@ -105,3 +105,12 @@ class QueueFilterForm(forms.Form):
         self.fields["organization"].choices = [("", "All organizations")] + [
             (org.pk, org.name) for org in organizations
         ]
+
+
+class TierOverrideForm(forms.Form):
+    tier = forms.ChoiceField(choices=SupportRequest.Tier.choices, label="Tier")
+    reason = NonBlankCharField(
+        max_length=500,
+        label="Why?",
+        help_text="Recorded with the change; agents and managers see it.",
+    )

@@ -119,6 +119,13 @@ class SupportRequest(models.Model):
         REPORTING = "reporting", "Reporting & exports"
         WORKFLOWS = "workflows", "Workflows & automation"
 
+    class Tier(models.TextChoices):
+        EMERGENCY = "emergency", "Emergency"
+        URGENT = "urgent", "Urgent"
+        SEMI_URGENT = "semi_urgent", "Semi-urgent"
+        NON_URGENT = "non_urgent", "Non-urgent"
+        INFORMATIONAL = "informational", "Informational"
+
     OPEN_STATUSES = (
         Status.NEW,
         Status.TRIAGED,
@@ -145,6 +152,13 @@ class SupportRequest(models.Model):
     )
     call_requested = models.BooleanField(default=False, help_text="“I need a call now.”")
     status = models.CharField(max_length=24, choices=Status, default=Status.NEW)
+    tier = models.CharField(
+        max_length=16,
+        choices=Tier,
+        blank=True,
+        help_text="The effective urgency tier: the latest assessment, or an agent's override.",
+    )
+    tier_overridden = models.BooleanField(default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -255,6 +269,7 @@ class RequestEvent(models.Model):
         STATUS_CHANGED = "status_changed", "Status changed"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         ASSIGNED = "assigned", "Assigned"
+        TIER_CHANGED = "tier_changed", "Tier changed"
 
     support_request = models.ForeignKey(
         SupportRequest, on_delete=models.CASCADE, related_name="events"

@@ -4,7 +4,7 @@ a request: a missing request and someone else's request raise the same ``Http404
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 
 from portal.models import Membership, Message, Organization, RequestEvent, SupportRequest
@@ -51,14 +51,22 @@ def support_request_get_for_agent(*, user, pk: int) -> SupportRequest:
 def support_request_queue(
     *, user, status: str | None = None, organization_id: int | None = None
 ) -> QuerySet[SupportRequest]:
-    """Open requests across organizations, oldest first (later: nearest deadline first)."""
+    """Open requests across organizations, most urgent tier first."""
     if not is_agent(user):
         raise PermissionDenied("This page is for the support team.")
     qs = SupportRequest.objects.select_related("organization", "requester", "assignee")
     qs = qs.filter(status=status) if status else qs.filter(status__in=SupportRequest.OPEN_STATUSES)
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
-    return qs.order_by("created_at", "pk")
+    # Most urgent tier first, oldest first within a tier (issue 5 orders by SLA deadline).
+    urgency = Case(
+        *(
+            When(tier=tier, then=Value(rank))
+            for rank, tier in enumerate(SupportRequest.Tier.values)
+        ),
+        default=Value(len(SupportRequest.Tier.values)),
+    )
+    return qs.order_by(urgency, "created_at", "pk")
 
 
 def organization_list_for_agent(*, user) -> QuerySet[Organization]:

@@ -3,6 +3,7 @@ event appended to the request's log. Emails are enqueued after commit."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.contrib.auth.models import Group, Permission
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from portal.models import Membership, Message, Organization, RequestEvent, SupportRequest
 from portal.roles import GROUP_PERMISSIONS, is_agent
+
+logger = logging.getLogger(__name__)
 
 
 class ServiceError(Exception):
@@ -130,7 +133,20 @@ def support_request_submit(
         claimed_urgency=claimed_urgency,
         call_requested=call_requested,
     )
+    _assess(support_request=support_request, trigger="submitted", now=now)
     return support_request
+
+
+def _assess(*, support_request: SupportRequest, trigger: str, now: datetime) -> None:
+    """Run triage inside a savepoint: if it fails, the request and the message are still saved
+    (an agent then sees an untriaged request) and the failure is logged."""
+    from triage.services import assessment_run
+
+    try:
+        with transaction.atomic():
+            assessment_run(support_request=support_request, trigger=trigger, now=now)
+    except Exception:
+        logger.exception("triage failed for request %s", support_request.pk)
 
 
 @transaction.atomic
@@ -181,6 +197,8 @@ def message_post(
         _set_status(support_request=locked, status=back_to, actor=author, now=now)
     locked.updated_at = now
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    if kind == Message.Kind.CUSTOMER:
+        _assess(support_request=locked, trigger="customer_message", now=now)
     if kind == Message.Kind.AGENT and notify:
         from portal.tasks import email_requester_agent_replied
 

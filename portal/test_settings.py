@@ -17,3 +17,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 KB_EMBEDDER = "hashing"
 KB_INDEX_DIR = VAR_DIR / "test-kb-index"  # noqa: F405
 KB_INDEX_CHECK_SECONDS = 0
+TRIAGE_EMBEDDER = "none"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import agent, customer, deflection
+from triage import views as triage_views
 
 urlpatterns = [
     path("", customer.home, name="home"),
@@ -37,6 +38,8 @@ urlpatterns = [
     path(
         "agent/requests/<int:pk>/status/", agent.agent_request_status, name="agent_request_status"
     ),
+    path("agent/requests/<int:pk>/tier/", agent.agent_request_tier, name="agent_request_tier"),
+    path("manage/triage-policy/", triage_views.policy_edit, name="triage_policy"),
     path("kb/", include("kb.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -7,7 +7,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
-from portal.forms import AgentMessageForm, QueueFilterForm, StatusForm
+from portal.forms import AgentMessageForm, QueueFilterForm, StatusForm, TierOverrideForm
+from triage import selectors as triage_selectors
+from triage import services as triage_services
 
 
 @require_GET
@@ -26,9 +28,12 @@ def agent_queue(request):
     )
 
 
-def _detail_context(support_request, message_form, status_form=None):
+def _detail_context(support_request, message_form, status_form=None, tier_form=None):
     return {
         "support_request": support_request,
+        "assessment": triage_selectors.assessment_latest(support_request=support_request),
+        "assessments": triage_selectors.assessment_list_for_agent(support_request=support_request),
+        "tier_form": tier_form or TierOverrideForm(initial={"tier": support_request.tier}),
         "thread": selectors.message_list_for_agent(support_request=support_request),
         "events": selectors.event_list_for_agent(support_request=support_request),
         "message_form": message_form,
@@ -126,3 +131,29 @@ def agent_request_status(request, pk: int):
     else:
         messages.error(request, "Please pick one of the listed statuses.")
     return redirect("agent_request_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def agent_request_tier(request, pk: int):
+    support_request = selectors.support_request_get_for_agent(user=request.user, pk=pk)
+    form = TierOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            triage_services.tier_override(
+                support_request=support_request,
+                agent=request.user,
+                tier=form.cleaned_data["tier"],
+                reason=form.cleaned_data["reason"],
+            )
+        except triage_services.TriageError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Tier set to {support_request.get_tier_display()}.")
+            return redirect("agent_request_detail", pk=pk)
+    return TemplateResponse(
+        request,
+        "portal/agent_request_detail.html",
+        _detail_context(support_request, AgentMessageForm(), tier_form=form),
+        status=400,
+    )

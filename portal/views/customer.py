@@ -11,6 +11,8 @@ from portal import selectors, services
 from portal.forms import ReplyForm, SupportRequestForm
 from portal.roles import is_agent
 from portal.views import deflection
+from triage import selectors as triage_selectors
+from triage.presentation import next_step_text
 
 
 @require_GET
@@ -19,6 +21,8 @@ def home(request):
         return TemplateResponse(request, "portal/home.html")
     if is_agent(request.user):
         return redirect("agent_queue")
+    if request.user.has_perm("portal.edit_knowledge_base"):
+        return redirect("kb_editor_list")
     return redirect("request_list")
 
 
@@ -60,8 +64,11 @@ def request_new(request):
 
 
 def _detail_context(request, support_request, reply_form):
+    assessment = triage_selectors.assessment_latest(support_request=support_request)
     return {
         "support_request": support_request,
+        "assessment": assessment,
+        "next_step": next_step_text(assessment.outputs.get("action", "")) if assessment else "",
         "suggestions": (
             search_service.suggest(
                 query=deflection.draft_query(

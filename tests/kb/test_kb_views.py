@@ -203,7 +203,7 @@ def test_request_page_offers_articles_and_one_click_resolves(client, publish):
     support_request.refresh_from_db()
     assert support_request.status == "resolved"
     assert Deflection.objects.get().support_request == support_request
-    event = support_request.events.filter(kind="status_changed").get()
+    event = support_request.events.filter(kind="status_changed", data__to="resolved").get()
     assert event.data["reason"] == "Solved by the article “Reset your password”"
 
 

@@ -40,7 +40,7 @@ def test_commands_that_do_not_search_never_import_torch(tmp_path):
         [
             "shell",
             "-c",
-            f"from django.core.management import call_command; call_command('seed_demo'); {code}",
+            f"from django.core.management import call_command; call_command('check'); {code}",
         ],
         tmp_path,
     )

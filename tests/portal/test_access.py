@@ -57,9 +57,11 @@ def test_staff_pages_refuse_customers(client, name, other_orgs_request):
         reverse(name, args=[other_orgs_request.pk]), {"body": "x", "status": "closed"}
     )
     assert response.status_code == 403
+    before = other_orgs_request.events.count()
     other_orgs_request.refresh_from_db()
-    assert other_orgs_request.status == "new"
-    assert other_orgs_request.events.count() == 1
+    assert other_orgs_request.status == "triaged"
+    assert other_orgs_request.acknowledged_at is None
+    assert other_orgs_request.events.count() == before == 3
 
 
 def test_agent_queue_refuses_customers(client):

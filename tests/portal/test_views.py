@@ -186,6 +186,8 @@ def test_agent_acknowledges_assigns_replies_notes_and_resolves(client):
     ]
     assert list(support_request.events.values_list("kind", flat=True)) == [
         "submitted",
+        "tier_changed",
+        "status_changed",
         "acknowledged",
         "status_changed",
         "assigned",
@@ -216,12 +218,14 @@ def test_queue_lists_open_requests_and_filters(client):
     services.support_request_submit(requester=customer(south), subject="South one", body="x")
     done = services.support_request_submit(requester=customer(north), subject="Done one", body="x")
     services.support_request_change_status(support_request=done, status="closed", actor=agent)
-    services.support_request_change_status(support_request=a, status="triaged", actor=agent)
+    services.support_request_change_status(
+        support_request=a, status="waiting_on_customer", actor=agent
+    )
     client.force_login(agent)
     # when
     everything = client.get(reverse("agent_queue")).context["queue"]
     by_org = client.get(reverse("agent_queue"), {"organization": north.pk}).context["queue"]
-    by_status = client.get(reverse("agent_queue"), {"status": "new"}).context["queue"]
+    by_status = client.get(reverse("agent_queue"), {"status": "triaged"}).context["queue"]
     # then
     assert [r.subject for r in everything] == ["North one", "South one"]
     assert [r.subject for r in by_org] == ["North one"]
