@@ -19,6 +19,7 @@ from kb.models import (
     RequestArticle,
     SuggestionLog,
 )
+from portal.enqueue import enqueue_after_commit
 
 EDIT_PERMISSION = "portal.edit_knowledge_base"
 MANAGE_PERMISSION = "portal.manage_support"
@@ -35,7 +36,7 @@ def is_editor(user) -> bool:
 def _enqueue_reindex(article: Article) -> None:
     from kb.tasks import kb_index_article
 
-    kb_index_article.delay_on_commit(article.pk)
+    enqueue_after_commit(kb_index_article, article.pk)
 
 
 def _unique_slug(title: str, exclude_pk: int | None = None) -> str:

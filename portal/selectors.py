@@ -51,10 +51,10 @@ def support_request_get_for_agent(*, user, pk: int) -> SupportRequest:
 def support_request_queue(
     *, user, status: str | None = None, organization_id: int | None = None
 ) -> QuerySet[SupportRequest]:
-    """Open requests across organizations, most urgent tier first."""
+    """Open requests across organizations, nearest deadline first."""
     if not is_agent(user):
         raise PermissionDenied("This page is for the support team.")
-    qs = SupportRequest.objects.select_related("organization", "requester", "assignee")
+    qs = SupportRequest.objects.select_related("organization", "requester", "assignee", "sla")
     qs = qs.filter(status=status) if status else qs.filter(status__in=SupportRequest.OPEN_STATUSES)
     if organization_id:
         qs = qs.filter(organization_id=organization_id)

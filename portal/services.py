@@ -134,7 +134,20 @@ def support_request_submit(
         call_requested=call_requested,
     )
     _assess(support_request=support_request, trigger="submitted", now=now)
+    _sla_refresh(support_request, now)
+    from portal.enqueue import enqueue_after_commit
+    from portal.tasks import email_requester_request_received
+
+    enqueue_after_commit(email_requester_request_received, support_request.pk)
     return support_request
+
+
+def _sla_refresh(support_request: SupportRequest, now: datetime) -> None:
+    """Recompute the request's SLA timer row from its event log (inside the caller's
+    transaction, so the row and the log never disagree)."""
+    from triage.sla_services import sla_refresh
+
+    sla_refresh(support_request=support_request, now=now)
 
 
 def _assess(*, support_request: SupportRequest, trigger: str, now: datetime) -> None:
@@ -199,10 +212,12 @@ def message_post(
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
     if kind == Message.Kind.CUSTOMER:
         _assess(support_request=locked, trigger="customer_message", now=now)
+    _sla_refresh(locked, now)
     if kind == Message.Kind.AGENT and notify:
+        from portal.enqueue import enqueue_after_commit
         from portal.tasks import email_requester_agent_replied
 
-        email_requester_agent_replied.delay_on_commit(message.pk)
+        enqueue_after_commit(email_requester_agent_replied, message.pk)
     support_request.refresh_from_db()
     return message
 
@@ -225,6 +240,7 @@ def support_request_acknowledge(*, support_request: SupportRequest, agent, now=N
         _set_status(support_request=locked, status=Status.ACKNOWLEDGED, actor=agent, now=now)
     locked.updated_at = now
     locked.save(update_fields=["acknowledged_at", "status", "updated_at"])
+    _sla_refresh(locked, now)
     support_request.refresh_from_db()
     return True
 
@@ -249,6 +265,7 @@ def support_request_assign(*, support_request: SupportRequest, assignee, actor, 
         at=now,
         **{"from": previous, "to": assignee.pk},
     )
+    _sla_refresh(locked, now)
     support_request.refresh_from_db()
     return True
 
@@ -270,6 +287,7 @@ def support_request_change_status(
     _set_status(support_request=locked, status=status, actor=actor, now=now)
     locked.updated_at = now
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    _sla_refresh(locked, now)
     support_request.refresh_from_db()
 
 
@@ -288,5 +306,21 @@ def support_request_resolve_by_customer(
     )
     locked.updated_at = now
     locked.save(update_fields=["status", "resolved_at", "updated_at"])
+    _sla_refresh(locked, now)
+    support_request.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def support_request_close_idle(*, support_request: SupportRequest, now=None) -> bool:
+    """Close a request that waited on the customer for too long (the idle timer).
+    Returns False when it is no longer waiting on the customer."""
+    now = now or timezone.now()
+    locked = _lock(support_request)
+    if locked.status != Status.WAITING_ON_CUSTOMER:
+        return False
+    _set_status(support_request=locked, status=Status.CLOSED, actor=None, now=now, reason="idle")
+    locked.updated_at = now
+    locked.save(update_fields=["status", "updated_at"])
     support_request.refresh_from_db()
     return True

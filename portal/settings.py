@@ -197,8 +197,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Periodic work. Later issues add the SLA sweep here, each entry with a plain-language comment.
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every few seconds: act on SLA timer rows that fell due (escalate unacknowledged
+    # requests, warn before a breach, remind idle owners and customers), exactly once.
+    "sla-sweep": {
+        "task": "triage.tasks.sla_sweep",
+        "schedule": float(os.environ.get("TRIAGE_SWEEP_SECONDS", "5")),
+        "options": {"expires": 30},
+    },
+}
 
 # Security: strict when DEBUG is off (python manage.py check --deploy stays quiet).
 SESSION_COOKIE_SECURE = not DEBUG
@@ -234,3 +242,7 @@ KB_SUGGESTIONS = 3
 # Triage. TRIAGE_EMBEDDER: "minilm" (the semantic signal, loaded lazily on the first
 # assessment) or "none" (phrase rules only: faster, lower confidence).
 TRIAGE_EMBEDDER = os.environ.get("TRIAGE_EMBEDDER", "minilm")
+# Escalations are also posted to this URL (JSON, HMAC-SHA256 signed with the secret) for chat
+# tools; empty turns the webhook off.
+TRIAGE_WEBHOOK_URL = os.environ.get("TRIAGE_WEBHOOK_URL", "")
+TRIAGE_WEBHOOK_SECRET = os.environ.get("TRIAGE_WEBHOOK_SECRET", SECRET_KEY)

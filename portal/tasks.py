@@ -31,3 +31,31 @@ def email_requester_agent_replied(message_id: int) -> None:
         from_email=None,
         recipient_list=[support_request.requester.email],
     )
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def email_requester_request_received(support_request_id: int) -> None:
+    """Confirm a new request to the requester with its tier and the response promise."""
+    from portal.models import SupportRequest
+
+    support_request = (
+        SupportRequest.objects.select_related("requester", "sla")
+        .filter(pk=support_request_id)
+        .first()
+    )
+    if support_request is None:
+        return
+    promise = getattr(getattr(support_request, "sla", None), "promise", {}) or {}
+    lines = [f"We received your request “{support_request.subject}”."]
+    if support_request.tier:
+        lines.append(f"We assessed it as {support_request.get_tier_display()}.")
+    if promise.get("text"):
+        lines.append(f"You will hear from us {promise['text']}.")
+    url = reverse("request_detail", args=[support_request.pk])
+    lines.append(f"Follow it or add details at {settings.PORTAL_BASE_URL}{url}")
+    send_mail(
+        subject=f"[Callgate #{support_request.pk}] Received: {support_request.subject}",
+        message="\n\n".join(lines) + "\n",
+        from_email=None,
+        recipient_list=[support_request.requester.email],
+    )

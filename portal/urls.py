@@ -18,7 +18,12 @@ urlpatterns = [
     path("requests/<int:pk>/", customer.request_detail, name="request_detail"),
     path("requests/<int:pk>/solved/", deflection.request_solved_by_article, name="request_solved"),
     path("requests/<int:pk>/reply/", customer.request_reply, name="request_reply"),
+    path("requests/<int:pk>/sla/", customer.request_sla_partial, name="request_sla"),
     path("agent/", agent.agent_queue, name="agent_queue"),
+    path("agent/notifications/", agent.agent_notifications, name="agent_notifications"),
+    path(
+        "agent/notifications/read/", agent.agent_notifications_read, name="agent_notifications_read"
+    ),
     path("agent/requests/<int:pk>/", agent.agent_request_detail, name="agent_request_detail"),
     path(
         "agent/requests/<int:pk>/message/",

@@ -23,9 +23,18 @@ def run_index_tasks(django_capture_on_commit_callbacks):
     @contextmanager
     def _run():
         with (
-            mock.patch.object(kb_index_article, "delay", side_effect=kb_index_article) as delay,
+            run_inline(kb_index_article) as delay,
             django_capture_on_commit_callbacks(execute=True),
         ):
             yield delay
 
     return _run
+
+
+@contextmanager
+def run_inline(task):
+    """Run ``task`` in-process when it is enqueued (the broker is the boundary we mock)."""
+    with mock.patch.object(
+        task, "apply_async", side_effect=lambda args=(), **_: task(*args)
+    ) as apply_async:
+        yield apply_async

@@ -39,7 +39,7 @@ def embedder_get() -> engine.Embedder | None:
             try:
                 from triage.engine.embedding import default_embedder
 
-                _embedder.append(default_embedder())
+                _embedder.append(default_embedder(num_threads=1))
             except Exception:  # any load failure means "rules only", never an error page
                 logger.exception("triage embedder unavailable; assessing with rules only")
                 _embedder.append(None)
@@ -215,5 +215,16 @@ def tier_override(
     _set_tier(locked=locked, tier=tier, actor=agent, now=now, reason=reason.strip()[:500])
     locked.tier_overridden = True
     locked.save(update_fields=["tier", "tier_overridden"])
+    from triage.sla_services import sla_refresh
+
+    sla_refresh(support_request=locked, now=now)
     support_request.refresh_from_db()
     return assessment
+
+
+def notifications_mark_read(*, user, now=None) -> int:
+    from triage.models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )

@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 MANIFEST = "MANIFEST.json"
 FORMAT = 1
 KEEP_VERSIONS = 3
+# One query at a time over ~10k vectors takes well under a millisecond; FAISS's OpenMP pool only
+# adds contention with sibling web workers (and spin-waits on a busy machine).
+FAISS_THREADS = 1
 
 
 class IndexNotFound(FileNotFoundError):
@@ -67,6 +70,7 @@ class HybridIndex:
     ) -> None:
         import faiss
 
+        faiss.omp_set_num_threads(FAISS_THREADS)
         self.chunks = chunks
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.embedder_name = embedder_name

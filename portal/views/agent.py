@@ -24,8 +24,32 @@ def agent_queue(request):
         organization_id=filters.get("organization"),
     )
     return TemplateResponse(
-        request, "portal/agent_queue.html", {"filter_form": form, "queue": queue}
+        request,
+        "portal/agent_queue.html",
+        {
+            "filter_form": form,
+            "queue": queue,
+            "unread_notifications": triage_selectors.notification_unread_count(user=request.user),
+            "capacity_alerts": triage_selectors.capacity_alert_count(user=request.user),
+        },
     )
+
+
+@require_GET
+@login_required
+def agent_notifications(request):
+    return TemplateResponse(
+        request,
+        "portal/agent_notifications.html",
+        {"notifications": triage_selectors.notification_list_for_agent(user=request.user)},
+    )
+
+
+@require_POST
+@login_required
+def agent_notifications_read(request):
+    triage_services.notifications_mark_read(user=request.user)
+    return redirect("agent_notifications")
 
 
 def _detail_context(support_request, message_form, status_form=None, tier_form=None):

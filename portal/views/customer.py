@@ -67,6 +67,7 @@ def _detail_context(request, support_request, reply_form):
     assessment = triage_selectors.assessment_latest(support_request=support_request)
     return {
         "support_request": support_request,
+        "sla": triage_selectors.sla_state_for_request(support_request=support_request),
         "assessment": assessment,
         "next_step": next_step_text(assessment.outputs.get("action", "")) if assessment else "",
         "suggestions": (
@@ -119,4 +120,21 @@ def request_reply(request, pk: int):
         template,
         _detail_context(request, support_request, form),
         status=200 if request.htmx or not form.errors else 400,
+    )
+
+
+@require_GET
+@login_required
+def request_sla_partial(request, pk: int):
+    """The live response promise (htmx polls it); the full page without JavaScript."""
+    support_request = selectors.support_request_get_for_customer(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect(support_request)
+    return TemplateResponse(
+        request,
+        "portal/request_detail.html#sla-status",
+        {
+            "support_request": support_request,
+            "sla": triage_selectors.sla_state_for_request(support_request=support_request),
+        },
     )

@@ -1,11 +1,11 @@
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 
 from portal import services
 from portal.models import Message, RequestEvent, SupportRequest
 from portal.tasks import email_requester_agent_replied
+from tests.conftest import run_inline
 from tests.factories import T0, customer, staff
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +60,7 @@ def test_agent_reply_emails_the_requester_after_commit(
     support_request = _submit(requester)
     # when: the broker is the boundary; run the task in-process when it is enqueued
     with (
-        mock.patch.object(
-            email_requester_agent_replied, "delay", side_effect=email_requester_agent_replied
-        ) as delay,
+        run_inline(email_requester_agent_replied) as delay,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         message = services.message_post(
@@ -71,7 +69,7 @@ def test_agent_reply_emails_the_requester_after_commit(
     # then
     assert message.kind == Message.Kind.AGENT
     assert len(callbacks) == 1
-    delay.assert_called_once_with(message.pk)
+    delay.assert_called_once_with(args=(message.pk,), retry=False)
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["carla@acme.example"]
     assert "Ada Agent replied" in mailoutbox[0].body

@@ -381,7 +381,8 @@ def promise_for(
     an important account (see :func:`account_priority_reasons`, judged on the received date) gets
     the shorter variants. With ``queue``, the first response is checked against capacity: the
     queue ahead plus this request, shared by the agents on duty, takes
-    ``(open_ahead + 1) × avg_handling_minutes / agents_on_duty`` of the tier's time from ``now``.
+    ``open_ahead × avg_handling_minutes / agents_on_duty`` of the tier's time from ``now`` before
+    an agent is free to answer this one.
     If that ends after the target, the first response is widened to the capacity estimate
     (rounded up to a round figure) and ``capacity_alert`` is set; so is it, without widening,
     when no agent is on duty. Other kinds are never moved earlier than the first response.
@@ -417,7 +418,7 @@ def promise_for(
             capacity_alert = True
             capacity_note = "no agents on duty for this tier"
         else:
-            needed = (queue.open_ahead + 1) * queue.avg_handling_minutes / queue.agents_on_duty
+            needed = queue.open_ahead * queue.avg_handling_minutes / queue.agents_on_duty
             can_serve_by = clock.add_business_time(now, timedelta(minutes=needed))
             if can_serve_by > first.due_at:
                 capacity_alert = True

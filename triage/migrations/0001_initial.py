@@ -6,48 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0003_supportrequest_tier_supportrequest_tier_overridden_and_more'),
+        ("portal", "0003_supportrequest_tier_supportrequest_tier_overridden_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TriagePolicy',
+            name="TriagePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('data', models.JSONField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("data", models.JSONField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='UrgencyAssessment',
+            name="UrgencyAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(choices=[('submitted', 'Submitted'), ('customer_message', 'Customer message'), ('details_added', 'Details added'), ('override', 'Agent override')], max_length=20)),
-                ('tier', models.CharField(max_length=16)),
-                ('score', models.PositiveSmallIntegerField()),
-                ('confidence', models.FloatField()),
-                ('policy_version', models.CharField(max_length=40)),
-                ('inputs', models.JSONField()),
-                ('outputs', models.JSONField()),
-                ('reason', models.CharField(blank=True, help_text="An override's reason.", max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('support_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='portal.supportrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("customer_message", "Customer message"),
+                            ("details_added", "Details added"),
+                            ("override", "Agent override"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("tier", models.CharField(max_length=16)),
+                ("score", models.PositiveSmallIntegerField()),
+                ("confidence", models.FloatField()),
+                ("policy_version", models.CharField(max_length=40)),
+                ("inputs", models.JSONField()),
+                ("outputs", models.JSONField()),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="An override's reason.", max_length=500),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "support_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="portal.supportrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['support_request', 'created_at'], name='triage_urge_support_9e3dc2_idx')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["support_request", "created_at"],
+                        name="triage_urge_support_9e3dc2_idx",
+                    )
+                ],
             },
         ),
     ]

@@ -215,11 +215,11 @@ def test_informational_is_an_instant_self_service_answer() -> None:
 @pytest.mark.parametrize(
     ("_case", "open_ahead", "expected_due", "words", "alert"),
     [
-        ("queue fits the target", 11, berlin(2025, 1, 6, 14, 0), "within 4 business hours", False),
-        ("needs exactly 5 hours", 19, berlin(2025, 1, 6, 15, 0), "within 5 business hours", True),
+        ("queue fits the target", 12, berlin(2025, 1, 6, 14, 0), "within 4 business hours", False),
+        ("needs exactly 5 hours", 20, berlin(2025, 1, 6, 15, 0), "within 5 business hours", True),
         (
             "5h15 rounds up to 6 hours",
-            20,
+            21,
             berlin(2025, 1, 6, 16, 0),
             "within 6 business hours",
             True,
@@ -249,16 +249,16 @@ def test_semi_urgent_widens_when_the_queue_cannot_meet_it(
 
 
 def test_capacity_note_explains_the_widening() -> None:
-    queue = QueueLoad(open_ahead=19, agents_on_duty=2, avg_handling_minutes=30)
+    queue = QueueLoad(open_ahead=20, agents_on_duty=2, avg_handling_minutes=30)
 
     result = promise(Tier.SEMI_URGENT, berlin(2025, 1, 6, 9, 0), queue=queue)
 
-    assert result.capacity_note == "19 open ahead, 2 agents on duty, 30 min each: needs 300 min"
+    assert result.capacity_note == "20 open ahead, 2 agents on duty, 30 min each: needs 300 min"
 
 
 def test_capacity_is_counted_from_now_and_worded_from_receipt() -> None:
     # given: received at 09:00, promised at 12:00 with three hours of work ahead
-    queue = QueueLoad(open_ahead=5, agents_on_duty=1, avg_handling_minutes=30)
+    queue = QueueLoad(open_ahead=6, agents_on_duty=1, avg_handling_minutes=30)
 
     # when
     result = promise(
@@ -274,7 +274,7 @@ def test_capacity_is_counted_from_now_and_worded_from_receipt() -> None:
 
 
 def test_urgent_widening_rounds_to_five_minutes() -> None:
-    queue = QueueLoad(open_ahead=2, agents_on_duty=1, avg_handling_minutes=12)
+    queue = QueueLoad(open_ahead=3, agents_on_duty=1, avg_handling_minutes=12)
 
     result = promise(Tier.URGENT, berlin(2025, 1, 6, 9, 0), queue=queue)
 
@@ -285,7 +285,7 @@ def test_urgent_widening_rounds_to_five_minutes() -> None:
 
 
 def test_emergency_widening_drags_an_earlier_next_update_along() -> None:
-    queue = QueueLoad(open_ahead=3, agents_on_duty=1, avg_handling_minutes=20)
+    queue = QueueLoad(open_ahead=4, agents_on_duty=1, avg_handling_minutes=20)
 
     result = promise(Tier.EMERGENCY, berlin(2025, 1, 4, 10, 0), queue=queue)
 
