@@ -300,6 +300,11 @@ def seed_demo(*, now=None) -> dict[str, int]:
     for email, first, last, group in STAFF:
         _user(email, first, last).groups.add(groups[group])
     agents = [_user(email) for email, *_, group in STAFF if group == "agent"]
+    manager = _user("max@callgate.test")
+    if not manager.is_staff:  # the manager edits the on-call rota in the admin
+        manager.is_staff = True
+        manager.save(update_fields=["is_staff"])
+    _seed_rota(agents)
     articles = seed_articles(
         editor=_user("erin@callgate.test"), reviewer=_user("max@callgate.test")
     )
@@ -385,3 +390,21 @@ def _seed_request(*, organization, requester, agent, row, opened) -> int:
             now=at + timedelta(minutes=5),
         )
     return 1
+
+
+def _seed_rota(agents) -> None:
+    """Ada is primary and Ben backup in the first half of every day, then they swap."""
+    from datetime import time
+
+    from triage.models import RotaSlot
+
+    if RotaSlot.objects.exists():
+        return
+    ada, ben = agents[0], agents[1]
+    for weekday in range(7):
+        RotaSlot.objects.create(
+            weekday=weekday, start=time(0), end=time(12), primary=ada, backup=ben
+        )
+        RotaSlot.objects.create(
+            weekday=weekday, start=time(12), end=time(0), primary=ben, backup=ada
+        )

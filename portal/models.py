@@ -297,3 +297,192 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Request events are append-only and cannot be deleted.")
+
+
+# -- callbacks (issue 6) ------------------------------------------------------------------------
+
+
+class CallbackSlot(models.Model):
+    """A window in which one agent can call back ``capacity`` customers. Generated from the
+    on-call rota; a seat in it is a :class:`CallbackBooking` with ``seat`` 1…capacity."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="callback_slots"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["starts_at", "agent_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "starts_at"], name="callback_slot_agent_start_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="callback_slot_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1), name="callback_slot_capacity_min_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CallbackBookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=CallbackBooking.Status.BOOKED)
+
+
+class CallbackBooking(models.Model):
+    """A priority callback promised to a customer: in a slot (one seat of it) or as soon as
+    possible. At most one active booking per request and per slot seat (database-enforced)."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", "At a chosen time"
+        ASAP = "asap", "As soon as possible"
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_ANSWER = "no_answer", "No answer"
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="callback_bookings"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="callback_bookings"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_callbacks",
+    )
+    slot = models.ForeignKey(
+        CallbackSlot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    seat = models.PositiveSmallIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind)
+    phone = models.CharField(max_length=20, help_text="E.164")
+    scheduled_for = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status, default=Status.BOOKED)
+    follow_up = models.CharField(max_length=12, blank=True, help_text="After no answer.")
+    outcome_note = models.CharField(max_length=500, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    objects = CallbackBookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_for", "pk"]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "seat"],
+                condition=Q(status="booked"),
+                name="callback_booking_one_per_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["support_request"],
+                condition=Q(status="booked"),
+                name="callback_booking_one_active_per_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="asap", slot__isnull=True, seat__isnull=True)
+                | Q(kind="scheduled", slot__isnull=False, seat__gte=1),
+                name="callback_booking_kind_matches_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["booked", "cancelled", "completed", "no_answer"]),
+                name="callback_booking_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"callback for #{self.support_request_id} at {self.scheduled_for:%Y-%m-%d %H:%M}"
+
+    @property
+    def changeable_until(self):
+        """The last moment the customer may reschedule or cancel (the service enforces it)."""
+        from datetime import timedelta
+
+        minutes = getattr(settings, "CALLBACK_CHANGE_CUTOFF_MINUTES", 30)
+        return self.scheduled_for - timedelta(minutes=minutes)
+
+
+class EmergencyCallQuerySet(models.QuerySet):
+    def current(self):
+        """The newest call of the request (active or finished), or None."""
+        return self.order_by("-created_at", "-pk").first()
+
+
+class EmergencyCall(models.Model):
+    """“Call me now” on an Emergency: paging → accepted → calling → an outcome. The primary
+    on-call is paged at once; the sweep pages the backup when ``page_due_at`` passes."""
+
+    class Status(models.TextChoices):
+        PAGING = "paging", "Paging on-call"
+        ACCEPTED = "accepted", "Accepted"
+        CALLING = "calling", "Calling"
+        COMPLETED = "completed", "Completed"
+        NO_ANSWER = "no_answer", "No answer"
+
+    ACTIVE_STATUSES = (Status.PAGING, Status.ACCEPTED, Status.CALLING)
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="emergency_calls"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_calls"
+    )
+    phone = models.CharField(max_length=20, help_text="E.164")
+    status = models.CharField(max_length=12, choices=Status, default=Status.PAGING)
+    primary = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    backup = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    page_due_at = models.DateTimeField(
+        help_text="The backup is paged when nobody accepted by then."
+    )
+    backup_paged_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    calling_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = EmergencyCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "page_due_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["support_request"],
+                condition=Q(status__in=["paging", "accepted", "calling"]),
+                name="emergency_call_one_active_per_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["paging", "accepted", "calling", "completed", "no_answer"]),
+                name="emergency_call_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"call for #{self.support_request_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES

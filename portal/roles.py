@@ -20,8 +20,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_supportrequest",
         "view_organization",
         "change_organization",
+        *(f"{verb}_{model}" for verb in ("add", "change", "delete", "view")
+          for model in ("rotaslot", "rotaoverride")),
     ],
-}
+}  # fmt: skip
 
 
 def is_agent(user) -> bool:

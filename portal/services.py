@@ -71,7 +71,9 @@ def staff_groups_ensure() -> dict[str, Group]:
     for name, codenames in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="portal", codename__in=codenames)
+            *Permission.objects.filter(
+                content_type__app_label__in=["portal", "triage"], codename__in=codenames
+            )
         )
         groups[name] = group
     return groups

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 
 from portal.roles import is_agent
-from triage.models import Notification, SlaState, TriagePolicy, UrgencyAssessment
+from triage.models import Notification, SlaConfig, SlaState, TriagePolicy, UrgencyAssessment
 from triage.services import MANAGE_PERMISSION
 
 
@@ -52,3 +52,9 @@ def capacity_alert_count(*, user) -> int:
 
 def sla_state_for_request(*, support_request) -> SlaState | None:
     return SlaState.objects.filter(support_request=support_request).first()
+
+
+def sla_config_list_for_manager(*, user):
+    if not user.has_perm(MANAGE_PERMISSION):
+        raise PermissionDenied("This page is for support managers.")
+    return SlaConfig.objects.select_related("created_by").order_by("-version")

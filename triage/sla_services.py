@@ -63,10 +63,8 @@ def sla_setup_get() -> SlaSetup:
     return SlaSetup(
         version=row.version,
         calendar=engine_calendar.BusinessCalendar.from_dict(row.calendar),
-        targets=dataclasses.replace(
-            engine_promise.SlaPolicy.from_dict(row.targets), version=row.version
-        ),
-        ladder=engine_clock.LadderPolicy.from_dict(row.ladder),
+        targets=engine_promise.SlaPolicy.from_dict({**row.targets, "version": row.version}),
+        ladder=engine_clock.LadderPolicy.from_dict({**row.ladder, "version": row.version}),
         avg_handling_minutes=row.avg_handling_minutes,
     )
 
@@ -79,6 +77,8 @@ def sla_config_update(
     recomputed after commit (their clocks keep their history and paused time)."""
     if not manager.has_perm(MANAGE):
         raise ValueError("Only managers can change SLA targets.")
+    targets = {k: v for k, v in targets.items() if k != "version"}
+    ladder = {k: v for k, v in ladder.items() if k != "version"}
     engine_calendar.BusinessCalendar.from_dict(calendar)
     engine_promise.SlaPolicy.from_dict({"version": 0, **targets})
     engine_clock.LadderPolicy.from_dict({"version": 0, **ladder})
