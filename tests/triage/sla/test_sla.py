@@ -240,3 +240,35 @@ def test_resolved_request_has_no_pending_timer(team):
     )
     state = SlaState.objects.get(support_request=support_request)
     assert (state.next_check_at, state.next_deadline_at, state.promise) == (None, None, {})
+
+
+def test_heartbeat_reminds_the_assignee_after_ten_quiet_minutes(team):
+    # given: an acknowledged, assigned emergency with no activity afterwards
+    primary, *_ = team
+    support_request = _emergency()
+    services.support_request_acknowledge(support_request=support_request, agent=primary, now=T)
+    services.support_request_assign(
+        support_request=support_request, assignee=primary, actor=primary, now=T
+    )
+    # when
+    sla_services.sla_sweep(now=T + timedelta(minutes=9))
+    before = support_request.notifications.filter(stage="heartbeat").count()
+    sla_services.sla_sweep(now=T + timedelta(minutes=10, seconds=1))
+    sla_services.sla_sweep(now=T + timedelta(minutes=10, seconds=2))
+    # then
+    heartbeats = support_request.notifications.filter(stage="heartbeat")
+    assert before == 0
+    assert list(heartbeats.values_list("recipient", flat=True)) == [primary.pk]
+
+
+def test_pre_breach_warning_then_breach_for_an_unanswered_emergency(team):
+    primary, *_ = team
+    support_request = _emergency()
+    services.support_request_acknowledge(support_request=support_request, agent=primary, now=T)
+    # first response is due at T+1min: warning at 75 %, then the breach
+    sla_services.sla_sweep(now=T + timedelta(seconds=46))
+    warned = set(support_request.notifications.values_list("stage", flat=True))
+    sla_services.sla_sweep(now=T + timedelta(seconds=61))
+    stages = set(support_request.notifications.values_list("stage", flat=True))
+    assert warned == {"warning"}
+    assert {"warning", "breach"} <= stages
