@@ -155,7 +155,9 @@ class SuggestResult:
     mode: str
 
 
-def suggest(*, query: str, limit: int | None = None) -> SuggestResult:
+def suggest(
+    *, query: str, limit: int | None = None, relative: float | None = None
+) -> SuggestResult:
     """Up to ``limit`` published articles that answer ``query``, or none when nothing is good
     enough. Falls back to lexical search (and logs) when the model cannot load; never raises
     for a missing index."""
@@ -169,10 +171,14 @@ def suggest(*, query: str, limit: int | None = None) -> SuggestResult:
     published = Article.objects.filter(
         status=Article.Status.PUBLISHED, pk__in=[int(hit.article_id) for hit in result.hits]
     ).in_bulk()
+    # Behind a clear winner, far weaker runners-up are noise for the customer: keep only hits
+    # scoring at least ``relative`` × the best one.
+    relative = settings.KB_SUGGESTION_RELATIVE if relative is None else relative
+    floor = result.hits[0].score * relative if result.hits and result.hits[0].score > 0 else None
     suggestions = [
         Suggestion(published[int(hit.article_id)], hit.score, hit.snippet_html)
         for hit in result.hits
-        if int(hit.article_id) in published
+        if int(hit.article_id) in published and (floor is None or hit.score >= floor)
     ]
     return SuggestResult(
         suggestions, weak=not suggestions, confidence=result.confidence, mode=result.mode
@@ -180,4 +186,4 @@ def suggest(*, query: str, limit: int | None = None) -> SuggestResult:
 
 
 def article_search(*, query: str, limit: int = 10) -> list[Suggestion]:
-    return suggest(query=query, limit=limit).suggestions
+    return suggest(query=query, limit=limit, relative=0.0).suggestions

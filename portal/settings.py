@@ -238,6 +238,7 @@ KB_EMBEDDER = os.environ.get("KB_EMBEDDER", "minilm")
 KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "kb-index"))
 KB_INDEX_CHECK_SECONDS = float(os.environ.get("KB_INDEX_CHECK_SECONDS", "2"))
 KB_SUGGESTIONS = 3
+KB_SUGGESTION_RELATIVE = float(os.environ.get("KB_SUGGESTION_RELATIVE", "0.6"))
 
 # Triage. TRIAGE_EMBEDDER: "minilm" (the semantic signal, loaded lazily on the first
 # assessment) or "none" (phrase rules only: faster, lower confidence).

@@ -174,3 +174,25 @@ def test_concurrent_votes_are_all_counted(kb_index):
     assert results == [True] * 8
     assert article.helpful_yes == 8
     assert ArticleVote.objects.count() == 8
+
+
+def test_far_weaker_runners_up_are_not_suggested(publish, monkeypatch):
+    # given: three published articles and a search that ranks them 0.9, 0.7, 0.3
+    from kb.search import Hit, Searcher, SearchResult
+
+    articles = [publish(f"Article {n}", f"Body {n}") for n in range(3)]
+    hits = [
+        Hit(article_id=str(a.pk), chunk_id=f"{a.pk}:0", score=score, snippet="s")
+        for a, score in zip(articles, (0.9, 0.7, 0.3), strict=True)
+    ]
+    monkeypatch.setattr(
+        Searcher,
+        "search_detailed",
+        lambda self, query, k=3: SearchResult(hits, [], {}, 0.95, False, "hybrid"),
+    )
+    # when
+    suggested = search_service.suggest(query="anything").suggestions
+    everything = search_service.article_search(query="anything")
+    # then: 0.3 < 0.6 × 0.9 is dropped from the form's suggestions, kept in KB search
+    assert [s.article for s in suggested] == articles[:2]
+    assert [s.article for s in everything] == articles
