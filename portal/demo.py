@@ -343,7 +343,7 @@ def seed_demo(*, now=None) -> dict[str, int]:
                 requester=people[offset % len(people)],
                 agent=agents[offset % len(agents)],
                 row=REQUESTS[spec_index],
-                opened=now - timedelta(hours=3 * (org_index * 6 + offset) + 1),
+                opened=now - timedelta(minutes=13 * (org_index * 6 + offset) + 12),
             )
     return {"requests_created": created, "articles_created": articles}
 
@@ -367,13 +367,13 @@ def _seed_request(*, organization, requester, agent, row, opened) -> int:
     at = opened
     Status = SupportRequest.Status
     if final not in (Status.NEW, Status.TRIAGED):
-        at += timedelta(minutes=7)
+        at += timedelta(minutes=1)
         services.support_request_acknowledge(support_request=support_request, agent=agent, now=at)
         services.support_request_assign(
             support_request=support_request, assignee=agent, actor=agent, now=at
         )
     for kind, text in thread:
-        at += timedelta(minutes=11)
+        at += timedelta(minutes=2)
         services.message_post(
             support_request=support_request,
             author=requester if kind == "c" else agent,
@@ -387,7 +387,7 @@ def _seed_request(*, organization, requester, agent, row, opened) -> int:
             support_request=support_request,
             status=final,
             actor=agent,
-            now=at + timedelta(minutes=5),
+            now=at + timedelta(minutes=1),
         )
     return 1
 

@@ -162,6 +162,10 @@ class SlaState(models.Model):
     def __str__(self) -> str:
         return f"SLA of #{self.support_request_id}"
 
+    @property
+    def next_deadline_label(self) -> str:
+        return self.next_deadline_kind.replace("_", " ")
+
 
 class Notification(models.Model):
     """One escalation or reminder. ``key`` is unique per request, clock and stage, so a
