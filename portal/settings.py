@@ -96,7 +96,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database so that a real Celery worker process can read what a test
     # wrote; WAL lets the worker read while the web process writes.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-callgate.sqlite3")}
+    # One file per test run, so that two runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-callgate-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
