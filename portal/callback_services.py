@@ -407,6 +407,8 @@ def _take_seat(slot_id: int, *, support_request: SupportRequest, now: datetime) 
     with ``free_seat`` set. Raises CallbackError (field ``slot``)."""
     from portal.callback_selectors import callback_window_end
 
+    # Read the promise before taking the row lock: the lock is held until commit.
+    window_end = callback_window_end(support_request=support_request, now=now)
     slot = CallbackSlot.objects.select_for_update().filter(pk=slot_id).first()
     if slot is None:
         raise CallbackError(
@@ -414,7 +416,7 @@ def _take_seat(slot_id: int, *, support_request: SupportRequest, now: datetime) 
         )
     if slot.starts_at <= now:
         raise CallbackError("That time has already passed. Please pick a later one.", field="slot")
-    if slot.starts_at > callback_window_end(support_request=support_request, now=now):
+    if slot.starts_at > window_end:
         raise CallbackError(
             "That time is later than we promised to get back to you. Please pick one of the "
             "listed times, or “as soon as possible”.",
@@ -481,7 +483,7 @@ def callback_book(
                 booking = CallbackBooking.objects.create(
                     support_request=locked,
                     customer=customer,
-                    agent=slot.agent,
+                    agent_id=slot.agent_id,
                     slot=slot,
                     seat=slot.free_seat,
                     kind=CallbackBooking.Kind.SCHEDULED,
@@ -547,7 +549,7 @@ def callback_reschedule(
                 return locked
             locked.slot = slot
             locked.seat = slot.free_seat
-            locked.agent = slot.agent
+            locked.agent_id = slot.agent_id
             locked.kind = CallbackBooking.Kind.SCHEDULED
             locked.scheduled_for = slot.starts_at
             locked.reminder_sent_at = None
@@ -692,7 +694,7 @@ def _retry_booking(previous: CallbackBooking, agent, now: datetime) -> CallbackB
                 booking = CallbackBooking.objects.create(
                     support_request=support_request,
                     customer=previous.customer,
-                    agent=slot.agent,
+                    agent_id=slot.agent_id,
                     slot=slot,
                     seat=slot.free_seat,
                     kind=CallbackBooking.Kind.SCHEDULED,

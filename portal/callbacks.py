@@ -82,11 +82,18 @@ def callback_ics(
     return calendar.to_ical()
 
 
+PHONE_ERRORS = {
+    "required": "Please enter the phone number we should call.",
+    "max_length": "A phone number has at most 40 characters (this one has %(show_value)s).",
+}
+
+
 class CallNowForm(forms.Form):
     phone = forms.CharField(
         max_length=40,
         label="Phone number we should call",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages=PHONE_ERRORS,
     )
 
 
@@ -97,6 +104,7 @@ class CallbackBookForm(forms.Form):
         max_length=40,
         label="Phone number we should call",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages=PHONE_ERRORS,
     )
     slot = forms.CharField(
         max_length=20,

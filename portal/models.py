@@ -270,6 +270,18 @@ class RequestEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         ASSIGNED = "assigned", "Assigned"
         TIER_CHANGED = "tier_changed", "Tier changed"
+        DETAILS_ADDED = "details_added", "Details added"
+        URGENCY_FLAGGED = "urgency_flagged", "Urgency claim flagged"
+        CALL_REQUESTED = "call_requested", "Call requested"
+        CALL_BACKUP_PAGED = "call_backup_paged", "Backup paged for the call"
+        CALL_ACCEPTED = "call_accepted", "Call accepted"
+        CALL_CALLING = "call_calling", "Calling"
+        CALL_ENDED = "call_ended", "Call ended"
+        CALLBACK_BOOKED = "callback_booked", "Callback booked"
+        CALLBACK_RESCHEDULED = "callback_rescheduled", "Callback rescheduled"
+        CALLBACK_CANCELLED = "callback_cancelled", "Callback cancelled"
+        CALLBACK_REASSIGNED = "callback_reassigned", "Callback reassigned"
+        CALLBACK_ENDED = "callback_ended", "Callback ended"
 
     support_request = models.ForeignKey(
         SupportRequest, on_delete=models.CASCADE, related_name="events"

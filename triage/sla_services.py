@@ -454,12 +454,16 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
         emailed_at=now
     )
+    path = (
+        f"/agent/requests/{notification.support_request_id}/"
+        if notification.audience == Notification.Channel.STAFF
+        else f"/requests/{notification.support_request_id}/"
+    )
     if claimed:
         try:
             send_mail(
                 subject=f"[Callgate #{notification.support_request_id}] {notification.text[:80]}",
-                message=f"{notification.text}\n\n{settings.PORTAL_BASE_URL}/requests/"
-                f"{notification.support_request_id}/\n",
+                message=f"{notification.text}\n\n{settings.PORTAL_BASE_URL}{path}\n",
                 from_email=None,
                 recipient_list=[notification.recipient.email],
             )

@@ -10,7 +10,10 @@ from triage import sla_services
 
 @shared_task(ignore_result=True)
 def sla_sweep() -> dict:
-    return sla_services.sla_sweep()
+    """SLA timers and the call/callback ladder (paging backups, call reminders)."""
+    from portal.callback_services import callback_sweep
+
+    return {**sla_services.sla_sweep(), **callback_sweep()}
 
 
 @shared_task(
