@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors, services
+from portal import callback_selectors, selectors, services
 from portal.forms import AgentMessageForm, QueueFilterForm, StatusForm, TierOverrideForm
 from triage import selectors as triage_selectors
 from triage import services as triage_services
@@ -55,6 +55,10 @@ def agent_notifications_read(request):
 def _detail_context(support_request, message_form, status_form=None, tier_form=None):
     return {
         "support_request": support_request,
+        "emergency_call": callback_selectors.emergency_call_current(
+            support_request=support_request
+        ),
+        "booking": callback_selectors.callback_booking_active(support_request=support_request),
         "assessment": triage_selectors.assessment_latest(support_request=support_request),
         "assessments": triage_selectors.assessment_list_for_agent(support_request=support_request),
         "tier_form": tier_form or TierOverrideForm(initial={"tier": support_request.tier}),

@@ -792,3 +792,20 @@ def test_bad_booking_input_gets_a_clear_message_never_a_500(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert CallbackBooking.objects.count() == 0
+
+
+def test_agent_request_page_shows_the_call(client):
+    # given: an Emergency with a pending "Call me now"
+    from portal import callback_services
+    from tests.triage.sla.test_sla import OUTAGE
+
+    requester = customer(OrganizationFactory(country="DE"))
+    support_request = services.support_request_submit(requester=requester, **OUTAGE)
+    callback_services.emergency_call_request(
+        customer=requester, support_request=support_request, phone="+49 30 1234567"
+    )
+    # when
+    client.force_login(staff())
+    page = client.get(reverse("agent_request_detail", args=[support_request.pk])).content.decode()
+    # then
+    assert "Call me now" in page and "Paging on-call" in page and "+49301234567" in page
