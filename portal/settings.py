@@ -248,3 +248,11 @@ TRIAGE_EMBEDDER = os.environ.get("TRIAGE_EMBEDDER", "minilm")
 # tools; empty turns the webhook off.
 TRIAGE_WEBHOOK_URL = os.environ.get("TRIAGE_WEBHOOK_URL", "")
 TRIAGE_WEBHOOK_SECRET = os.environ.get("TRIAGE_WEBHOOK_SECRET", SECRET_KEY)
+
+# Calls and callbacks (only Emergency and Urgent requests may book one).
+CALLBACK_CHANGE_CUTOFF_MINUTES = int(os.environ.get("CALLBACK_CHANGE_CUTOFF_MINUTES", "30"))
+CALLBACK_SLOT_MINUTES = int(os.environ.get("CALLBACK_SLOT_MINUTES", "10"))
+CALLBACK_SLOT_CAPACITY = int(os.environ.get("CALLBACK_SLOT_CAPACITY", "1"))
+CALLBACK_REMINDER_MINUTES = int(os.environ.get("CALLBACK_REMINDER_MINUTES", "15"))
+CALLBACK_BOOKING_LIMIT_PER_HOUR = int(os.environ.get("CALLBACK_BOOKING_LIMIT_PER_HOUR", "10"))
+CALLBACK_RETRIAGE_LIMIT_PER_HOUR = int(os.environ.get("CALLBACK_RETRIAGE_LIMIT_PER_HOUR", "5"))
