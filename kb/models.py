@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from kb.workflow import Status as WorkflowStatus
+from portal.models import ProductArea
 
 
 class Article(models.Model):
@@ -25,13 +26,7 @@ class Article(models.Model):
         ES = "es", "Español"
         PT = "pt", "Português"
 
-    class ProductArea(models.TextChoices):
-        GENERAL = "general", "General"
-        ACCOUNT = "account", "Account & access"
-        BILLING = "billing", "Billing"
-        API = "api", "API & integrations"
-        REPORTING = "reporting", "Reporting & exports"
-        WORKFLOWS = "workflows", "Workflows & automation"
+    ProductArea = ProductArea
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)

@@ -9,6 +9,8 @@ import icalendar
 import phonenumbers
 from django import forms
 
+from portal.forms import ImpactForm
+
 CALL_NOW = "call"  # Emergency: page the on-call now
 BOOK = "book"  # Urgent: priority callback in a slot or as soon as possible
 ASYNC = "async"  # everything else: no call, the written thread
@@ -129,24 +131,11 @@ class CallbackRescheduleForm(forms.Form):
     )
 
 
-class DetailsForm(forms.Form):
-    production_affected = forms.BooleanField(
-        required=False, label="Our production environment is affected"
-    )
-    users_affected = forms.IntegerField(
-        required=False,
-        min_value=0,
-        max_value=10_000_000,
-        label="How many users are affected now?",
-        error_messages={"min_value": "Please enter 0 or more users."},
-    )
-    workaround_available = forms.TypedChoiceField(
-        choices=[("", "I don't know"), ("yes", "Yes"), ("no", "No")],
-        coerce=lambda value: {"yes": True, "no": False}.get(value),
-        empty_value=None,
-        required=False,
-        label="Is there a workaround?",
-    )
+class DetailsForm(ImpactForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users_affected"].label = "How many users are affected now?"
+
     evidence = forms.CharField(
         required=False,
         max_length=5000,

@@ -31,24 +31,9 @@ class NonBlankCharField(forms.CharField):
         return value.strip()
 
 
-class SupportRequestForm(forms.Form):
-    subject = NonBlankCharField(
-        max_length=settings.PORTAL_SUBJECT_MAX_LENGTH,
-        label="Subject",
-        help_text="One line: what is wrong, or what you want to do.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    body = NonBlankCharField(
-        max_length=settings.PORTAL_BODY_MAX_LENGTH,
-        label="Describe the problem",
-        help_text="What you did, what you expected, what happened instead, error messages.",
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
-    product_area = forms.ChoiceField(
-        choices=SupportRequest.ProductArea.choices,
-        initial=SupportRequest.ProductArea.GENERAL,
-        label="Product area",
-    )
+class ImpactForm(forms.Form):
+    """The impact fields triage reads: on the request form and on "add details"."""
+
     production_affected = forms.BooleanField(
         required=False, label="Our production environment is affected"
     )
@@ -65,6 +50,26 @@ class SupportRequestForm(forms.Form):
         empty_value=None,
         required=False,
         label="Is there a workaround?",
+    )
+
+
+class SupportRequestForm(ImpactForm):
+    subject = NonBlankCharField(
+        max_length=settings.PORTAL_SUBJECT_MAX_LENGTH,
+        label="Subject",
+        help_text="One line: what is wrong, or what you want to do.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = NonBlankCharField(
+        max_length=settings.PORTAL_BODY_MAX_LENGTH,
+        label="Describe the problem",
+        help_text="What you did, what you expected, what happened instead, error messages.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    product_area = forms.ChoiceField(
+        choices=SupportRequest.ProductArea.choices,
+        initial=SupportRequest.ProductArea.GENERAL,
+        label="Product area",
     )
     claimed_urgency = forms.ChoiceField(
         choices=SupportRequest.ClaimedUrgency.choices,

@@ -20,6 +20,17 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone (for example Europe/Berlin).")
 
 
+class ProductArea(models.TextChoices):
+    """Where in the product a request or a help article belongs."""
+
+    GENERAL = "general", "General"
+    ACCOUNT = "account", "Account & access"
+    BILLING = "billing", "Billing"
+    API = "api", "API & integrations"
+    REPORTING = "reporting", "Reporting & exports"
+    WORKFLOWS = "workflows", "Workflows & automation"
+
+
 class Organization(models.Model):
     """A customer account: who pays, how much, and how healthy the relationship is."""
 
@@ -111,13 +122,7 @@ class SupportRequest(models.Model):
         HIGH = "high", "High — it is blocking work"
         CRITICAL = "critical", "Critical — we are down"
 
-    class ProductArea(models.TextChoices):
-        GENERAL = "general", "General"
-        ACCOUNT = "account", "Account & access"
-        BILLING = "billing", "Billing"
-        API = "api", "API & integrations"
-        REPORTING = "reporting", "Reporting & exports"
-        WORKFLOWS = "workflows", "Workflows & automation"
+    ProductArea = ProductArea
 
     class Tier(models.TextChoices):
         EMERGENCY = "emergency", "Emergency"

@@ -3,21 +3,10 @@ baseline in the same run (per-tier precision/recall, macro-F1, Emergency recall,
 over-triage, escalation rate, latency). Also ``--banking77``, ``--nluplusplus``,
 ``--tobi-bueck`` with the converters of ``triage.bench``."""
 
-from django.core.management.base import BaseCommand
-
+from portal.management.bench import BenchCommand
 from triage import bench
 
 
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = __doc__
-
-    def add_arguments(self, parser):
-        parser.add_argument("bench_args", nargs="*")
-
-    def run_from_argv(self, argv):
-        raise SystemExit(bench.main(argv[2:]))
-
-    def handle(self, *args, **options):
-        status = bench.main(list(options["bench_args"]))
-        if status:
-            raise SystemExit(status)
+    bench_main = staticmethod(bench.main)
