@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import contextlib
 import os
 import random
 import re
@@ -470,6 +471,7 @@ class CeleryProcesses:
     def __init__(self, *, sweep_seconds: float, pool: str, concurrency: int) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="sla-bench-"))
         self.worker_log = self.dir / "worker.log"
+        self.sla_worker_log = self.dir / "sla-worker.log"
         self.beat_log = self.dir / "beat.log"
         self.env = {
             **os.environ,
@@ -496,12 +498,13 @@ class CeleryProcesses:
         handle.close()
 
     def start(self) -> None:
-        from portal.celery import app
 
-        app.control.purge()  # tasks a previous run left in the queue
+        _purge_all()  # tasks a previous run left in the queues
         self._start(
             [
                 "worker",
+                "-Q",
+                "celery",
                 f"--pool={self.args['pool']}",
                 f"--concurrency={self.args['concurrency']}",
                 "--without-mingle",
@@ -509,6 +512,21 @@ class CeleryProcesses:
                 "--loglevel=INFO",
             ],
             self.worker_log,
+        )
+        # The sweep's own queue and worker, as in production (settings.CELERY_TASK_ROUTES).
+        self._start(
+            [
+                "worker",
+                "-Q",
+                "sla",
+                "--pool=solo",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+                "-n",
+                "sla@%h",
+            ],
+            self.sla_worker_log,
         )
         self._start(
             ["beat", "--loglevel=INFO", f"--schedule={self.dir / 'beat-schedule'}"],
@@ -526,12 +544,25 @@ class CeleryProcesses:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        from portal.celery import app
-
-        app.control.purge()
+        _purge_all()
 
     def worker_text(self) -> str:
-        return self.worker_log.read_text(errors="replace") if self.worker_log.exists() else ""
+        return "".join(
+            log.read_text(errors="replace")
+            for log in (self.worker_log, self.sla_worker_log)
+            if log.exists()
+        )
+
+
+def _purge_all() -> None:
+    from portal.celery import app
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in ("celery", "sla"):
+            # a queue that was never declared has nothing to purge
+            with contextlib.suppress(Exception):
+                channel.queue_purge(queue)
 
 
 def task_counts(text: str) -> dict[str, int]:

@@ -193,6 +193,7 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     webhook_sent_at = models.DateTimeField(null=True, blank=True)
     webhook_attempts = models.PositiveSmallIntegerField(default=0)
+    resent_at = models.DateTimeField(null=True, blank=True, help_text="Last re-enqueue.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -200,7 +200,9 @@ def _clocks(support_request, setup: SlaSetup, now: datetime):
     )
 
 
-def _promise(support_request, setup: SlaSetup, now: datetime) -> tuple[dict, bool]:
+def _promise(
+    support_request, setup: SlaSetup, now: datetime, agents_on_duty: int | None = None
+) -> tuple[dict, bool]:
     tier = Tier(support_request.tier)
     ahead = SupportRequest.objects.filter(
         tier=support_request.tier,
@@ -217,7 +219,7 @@ def _promise(support_request, setup: SlaSetup, now: datetime) -> tuple[dict, boo
         now=now,
         queue=engine_promise.QueueLoad(
             open_ahead=ahead,
-            agents_on_duty=_agents_on_duty(),
+            agents_on_duty=_agents_on_duty() if agents_on_duty is None else agents_on_duty,
             avg_handling_minutes=float(setup.avg_handling_minutes),
         ),
     )
@@ -244,15 +246,24 @@ def _promise(support_request, setup: SlaSetup, now: datetime) -> tuple[dict, boo
     )
 
 
-def sla_refresh(*, support_request: SupportRequest, now: datetime | None = None) -> SlaState | None:
+def sla_refresh(
+    *,
+    support_request: SupportRequest,
+    now: datetime | None = None,
+    setup: SlaSetup | None = None,
+    clocks=None,
+    agents_on_duty: int | None = None,
+) -> SlaState | None:
     """Recompute the timer row of one request from its event log (call after every change).
-    Returns None (and removes the row) for a request without a tier."""
+    Returns None (and removes the row) for a request without a tier. The sweep passes its
+    ``setup``, the ``clocks`` it just computed from the same log and its agent count."""
     now = now or timezone.now()
     support_request = SupportRequest.objects.select_related("organization").get(
         pk=support_request.pk
     )
-    setup = sla_setup_get()
-    clocks = _clocks(support_request, setup, now)
+    setup = setup or sla_setup_get()
+    if clocks is None:
+        clocks = _clocks(support_request, setup, now)
     if clocks is None:
         SlaState.objects.filter(support_request=support_request).delete()
         return None
@@ -271,7 +282,9 @@ def sla_refresh(*, support_request: SupportRequest, now: datetime | None = None)
     ]
     nearest = min(running, key=lambda c: c.due_at, default=None)
     promise, capacity_alert = (
-        _promise(support_request, setup, now) if support_request.is_open else ({}, False)
+        _promise(support_request, setup, now, agents_on_duty)
+        if support_request.is_open
+        else ({}, False)
     )
     update = clocks.get(engine_clock.ClockKind.NEXT_UPDATE)
     if support_request.acknowledged_at and update and update.due_at and not update.is_stopped:
@@ -330,26 +343,50 @@ STAGE_TEXT = {
 }
 
 
-def _recipients(stage: str, support_request: SupportRequest, now: datetime, setup: SlaSetup):
+class _Team:
+    """Who is on call and who manages, read once per sweep (they are the same for every row
+    of one sweep's ``now``)."""
+
+    def __init__(self, now: datetime, setup: SlaSetup) -> None:
+        self.now, self.setup = now, setup
+        self._oncall = self._managers = self._agents = None
+
+    def oncall(self):
+        if self._oncall is None:
+            self._oncall = oncall_now(now=self.now, setup=self.setup)
+        return self._oncall
+
+    def managers(self):
+        if self._managers is None:
+            self._managers = _managers()
+        return self._managers
+
+    def agents_on_duty(self) -> int:
+        if self._agents is None:
+            self._agents = _agents_on_duty()
+        return self._agents
+
+
+def _recipients(stage: str, support_request: SupportRequest, team: _Team):
     if stage in ("idle_reminder", "idle_close"):
         return [support_request.requester], Notification.Channel.CUSTOMER
-    primary, backup = oncall_now(now=now, setup=setup)
+    primary, backup = team.oncall()
     if stage == "page_backup":
         people = [backup or primary]
     elif stage == "page_manager":
-        people = _managers()
+        people = team.managers()
     elif stage == "breach":
-        people = [support_request.assignee or primary, *_managers()]
+        people = [support_request.assignee or primary, *team.managers()]
     else:
         people = [support_request.assignee or primary]
     unique = {p.pk: p for p in people if p is not None}
-    return list(unique.values()) or _managers(), Notification.Channel.STAFF
+    return list(unique.values()) or team.managers(), Notification.Channel.STAFF
 
 
-def _record(support_request, clock, step, now: datetime, setup: SlaSetup) -> list[Notification]:
+def _record(support_request, clock, step, now: datetime, team: _Team) -> list[Notification]:
     """Insert the notifications of one due step; a key that exists already means another
     sweep did it: nothing is recorded twice."""
-    people, audience = _recipients(step.stage.value, support_request, now, setup)
+    people, audience = _recipients(step.stage.value, support_request, team)
     created = []
     text = STAGE_TEXT[step.stage.value].format(
         id=support_request.pk,
@@ -377,62 +414,105 @@ def _record(support_request, clock, step, now: datetime, setup: SlaSetup) -> lis
     return created
 
 
-def _process(state: SlaState, now: datetime, setup: SlaSetup) -> int:
+def _process(state: SlaState, now: datetime, setup: SlaSetup, team: _Team) -> int:
     support_request = SupportRequest.objects.select_related(
         "organization", "requester", "assignee"
     ).get(pk=state.support_request_id)
     clocks = _clocks(support_request, setup, now)
     recorded: list[Notification] = []
+    clocks_changed = False
     if clocks is not None:
         for clock in clocks.clocks:
             step = engine_clock.next_step(clock, now, setup.ladder)
             if step.stage is None:
                 continue
-            new = _record(support_request, clock, step, now, setup)
+            new = _record(support_request, clock, step, now, team)
             recorded += new
             if new and step.stage is engine_clock.Stage.IDLE_CLOSE:
                 from portal.services import support_request_close_idle
 
                 support_request_close_idle(support_request=support_request, now=now)
+                clocks_changed = True
     for notification in recorded:
         from triage.tasks import notification_deliver
 
         enqueue_after_commit(notification_deliver, notification.pk)
-    sla_refresh(support_request=support_request, now=now)
+    # Recording notifications does not change the clocks: reuse them unless the request closed.
+    sla_refresh(
+        support_request=support_request,
+        now=now,
+        setup=setup,
+        clocks=None if clocks_changed else clocks,
+        agents_on_duty=team.agents_on_duty(),
+    )
     return len(recorded)
 
 
-def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+def sla_sweep(*, now: datetime | None = None, limit: int = 500, chunk: int = 25) -> dict[str, int]:
     """Act on every timer row that is due, oldest first, exactly once; re-send notifications
-    that were recorded but never delivered (the broker was down). Safe to run concurrently."""
+    that were recorded but never delivered (the broker was down). Safe to run concurrently.
+
+    Rows are locked (``skip_locked``) and committed ``chunk`` at a time, so a page is visible
+    as soon as its chunk commits rather than when the whole sweep ends; each row is taken at
+    most once per sweep."""
     now = now or timezone.now()
     setup = sla_setup_get()
+    team = _Team(now, setup)
     processed = notified = 0
-    with transaction.atomic():
-        due = list(
-            SlaState.objects.select_for_update(skip_locked=True)
-            .filter(next_check_at__lte=now)
-            .order_by("next_check_at")[:limit]
-        )
-        for state in due:
-            try:
-                with transaction.atomic():
-                    notified += _process(state, now, setup)
-                processed += 1
-            except Exception:
-                logger.exception("SLA sweep failed for request %s", state.support_request_id)
-    stale = Notification.objects.filter(
-        emailed_at__isnull=True, created_at__lt=now - timedelta(seconds=30)
-    ).values_list("pk", flat=True)[:limit]
+    taken: list[int] = []
+    while len(taken) < limit:
+        with transaction.atomic():
+            due = list(
+                SlaState.objects.select_for_update(skip_locked=True)
+                .filter(next_check_at__lte=now)
+                .exclude(pk__in=taken)
+                .order_by("next_check_at")[: min(chunk, limit - len(taken))]
+            )
+            for state in due:
+                taken.append(state.pk)
+                try:
+                    with transaction.atomic():
+                        notified += _process(state, now, setup, team)
+                    processed += 1
+                except Exception:
+                    logger.exception("SLA sweep failed for request %s", state.support_request_id)
+        if not due:
+            break
+    _resend_stuck(now=now, limit=100)
+    return {"processed": processed, "notifications": notified}
+
+
+RESEND_AFTER = timedelta(minutes=5)
+
+
+def _resend_stuck(*, now: datetime, limit: int) -> int:
+    """Enqueue again the notifications recorded but still not emailed after RESEND_AFTER (the
+    broker was down, or a worker died): each at most once per RESEND_AFTER, so a slow queue is
+    never flooded with copies."""
     from triage.tasks import notification_deliver
 
-    for pk in stale:
+    stuck = list(
+        Notification.objects.filter(emailed_at__isnull=True, created_at__lt=now - RESEND_AFTER)
+        .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=now - RESEND_AFTER))
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for pk in stuck:
+        claimed = (
+            Notification.objects.filter(pk=pk)
+            .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=now - RESEND_AFTER))
+            .update(resent_at=now)
+        )
+        if not claimed:
+            continue
         try:
             notification_deliver.apply_async(args=(pk,), retry=False)
+            sent += 1
         except Exception:
             logger.warning("broker unavailable; notification %s stays queued in the database", pk)
+            Notification.objects.filter(pk=pk).update(resent_at=None)
             break
-    return {"processed": processed, "notifications": notified}
+    return sent
 
 
 # -- delivery ---------------------------------------------------------------------------------

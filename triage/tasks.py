@@ -4,6 +4,7 @@ Each takes ids, calls one service, and is safe to run twice."""
 import urllib.error
 
 from celery import shared_task
+from django.conf import settings
 
 from triage import sla_services
 
@@ -24,7 +25,8 @@ def sla_sweep() -> dict:
 )
 def notification_deliver(notification_id: int) -> None:
     sla_services.notification_deliver(notification_id=notification_id)
-    notification_webhook.delay(notification_id)
+    if settings.TRIAGE_WEBHOOK_URL:
+        notification_webhook.delay(notification_id)
 
 
 @shared_task(

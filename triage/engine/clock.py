@@ -437,8 +437,12 @@ class TierLadder:
 
 def _default_ladders() -> dict[Tier, TierLadder]:
     return {
+        # A warning 15 s before a 1-minute target helps nobody: Emergency pages instead.
         Tier.EMERGENCY: TierLadder(
-            page_on_ack_miss=True, manager_after_minutes=4, heartbeat_minutes=10
+            page_on_ack_miss=True,
+            manager_after_minutes=4,
+            heartbeat_minutes=10,
+            warn_at_fraction=None,
         ),
         Tier.URGENT: TierLadder(
             page_on_ack_miss=True, manager_after_minutes=10, heartbeat_minutes=10

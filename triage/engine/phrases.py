@@ -97,6 +97,113 @@ PATTERNS: dict[str, _P] = {
             (r"\bsomeone (else )?(logged in|accessed|is using)\b", 0.9),
             (r"\bsuspicious (logins?|activity|access|sign-?ins?|emails?)\b", 0.6),
             (r"\b(phishing|vulnerability|exploit|xss|sql injection)\b", 0.6),
+            # fraud and lost or stolen credentials (cards, keys, devices): below 1.0 on purpose,
+            # so they read as Urgent security and become an Emergency only with production
+            # impact or many users, like any other critical issue
+            (
+                r"\b(don['’]?t|do not|didn['’]?t|did not|can['’]?t|cannot) recogni[sz]e( [\w$€£.,'’-]+){0,4}? "
+                r"(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?|"
+                r"logins?|sign-?ins?|devices?|sessions?)\b",
+                0.9,
+            ),
+            (
+                r"\b(unrecogni[sz]ed|unauthori[sz]ed|fraudulent|unknown|unfamiliar) (card |atm |cash )?"
+                r"(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|direct debits?|"
+                r"logins?|sign-?ins?|devices?)\b",
+                0.9,
+            ),
+            (
+                r"\b(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?) "
+                r"(that )?(i|we) (didn['’]?t|did not|never|don['’]?t|do not) (make|made|authori[sz]e|"
+                r"authori[sz]ed|recogni[sz]e|do|did)\b",
+                0.9,
+            ),
+            (
+                r"\b(i|we) (didn['’]?t|did not|never) (make|authori[sz]e|approve) (this|these|that|those|"
+                r"the|a|an|any)( \w+)? (charges?|payments?|transactions?|withdrawals?|purchases?|"
+                r"transfers?)\b",
+                0.9,
+            ),
+            (
+                r"\b(fraudulent|scammed|skimmed|identity theft|victim of (fraud|a scam)|card fraud|"
+                r"fraud (on|with|alert|attempt))\b",
+                0.9,
+            ),
+            (
+                r"\b(card|cards|wallet|purse|laptop|phone|mobile|bag|handbag|backpack|yubikey|"
+                r"security key|device)s? (was |were |has been |have been |got |is |are )?"
+                r"(stolen|nicked|pickpocketed)\b",
+                0.9,
+            ),
+            (
+                r"\b(stole|stolen|nicked|took) (my|our|the|his|her|their|a) (\w+ )?(card|wallet|purse|"
+                r"laptop|phone|bag|identity|credentials|password|api key)",
+                0.9,
+            ),
+            (r"\b(i was|we were|got|been) (robbed|mugged|pickpocketed)\b", 0.9),
+            (
+                r"\b(lost|misplaced|can['’]?t find|cannot find) (my|our|the|his|her|their|a)"
+                r"( company| corporate| business| debit| credit| bank| payment)? "
+                r"(card|wallet|purse|yubikey|security key|hardware key)\b",
+                0.8,
+            ),
+            (
+                r"\b(card|wallet|purse|yubikey|security key)s? (was |were |has been |have been |got |"
+                r"is |are |went )?(lost|missing|misplaced)\b",
+                0.8,
+            ),
+            (
+                r"\bsomeone (else )?(has )?(used|been using|got hold of|has|knows|cloned|copied) "
+                r"(my|our) (card|account|credentials|login|password|pin|api keys?|identity|"
+                r"card details|bank details)",
+                0.9,
+            ),
+            (
+                r"\b(someone|somebody) (else )?(has )?(withdrew|withdrawn|took|taken|spent|stole|"
+                r"transferred) (\w+ )?(money|cash|funds)",
+                0.9,
+            ),
+            (
+                r"\b(money|funds|cash) (was |were |has been |have been )?(taken|withdrawn|stolen|"
+                r"missing) from (my|our) (account|card|wallet)",
+                0.9,
+            ),
+            (
+                r"\b(card|account|credentials|password|api keys?|e-?mail account|card details)s? "
+                r"(has been |have been |was |were |got |is |are )?(cloned|skimmed|phished|hijacked|"
+                r"taken over)\b",
+                0.9,
+            ),
+            (
+                r"\b(logins?|log-ins?|sign-?ins?|access|activity|sessions?|logged in|signed in|"
+                r"connections?) from (an? )?((unknown|unfamiliar|unrecogni[sz]ed|foreign|strange|"
+                r"suspicious) (country|countries|location|device|ip|ip address|city|browser)|"
+                r"(another|a different|other) (country|countries))\b",
+                0.9,
+            ),
+            (
+                r"\b(pin|pin code|pin number|passcode) (is |was |got |has been |has got |became |"
+                r"now |been )?(blocked|locked|disabled)\b",
+                0.8,
+            ),
+            (r"\b(blocked|locked) (my |the |our )?(pin|passcode)\b", 0.8),
+            (
+                r"\b(wrong|incorrect|invalid) (pin|passcode)( \w+)? (too many|three|3|several) times|"
+                r"too many (wrong |incorrect |failed |invalid )?(pin|passcode) (attempts|entries|tries)",
+                0.8,
+            ),
+            (
+                r"\b(atm|cash machine|cashpoint|machine|terminal) (ate|swallowed|kept|retained|took|"
+                r"has eaten|has kept|has swallowed|did not return|didn['’]?t return|won['’]?t return|"
+                r"never returned|would not return) (my |our |the )?card\b",
+                0.8,
+            ),
+            (
+                r"\bcard (was |got |has been |is )?(swallowed|eaten|retained|stuck|kept) (by|in) "
+                r"(the |an |a )?(atm|machine|cash machine|cashpoint)\b",
+                0.8,
+            ),
+            (r"\b(freeze|block) (my|our|the) (company |corporate |debit |credit )?cards?\b", 0.8),
         ],
         "de": [
             (r"\b(sicherheitsvorfall|datenleck|datenpanne|gehackt|kompromittiert)\b", 1),
@@ -105,24 +212,123 @@ PATTERNS: dict[str, _P] = {
                 r"\b(angriff|sicherheitslücke|verdächtige[rn]? (anmeldung|zugriff|aktivität)\w*)",
                 0.6,
             ),
+            (
+                r"\b(\w*karte|geldbörse|portemonnaie|brieftasche|laptop|handy|smartphone|"
+                r"zugangsdaten|passwort|api-schlüssel)( wurde| ist| wurden| sind)?( mir| uns)? "
+                r"(gestohlen|geklaut|verloren gegangen|abhanden gekommen)",
+                0.9,
+            ),
+            (r"\b(gestohlene|geklaute)[nrs]? (\w*karte|zugangsdaten|geldbörse|laptop|handy)", 0.9),
+            (r"\b(meine|unsere|die) (\w*karte|geldbörse) verloren", 0.8),
+            (
+                r"\b(unbekannte|nicht autorisierte|unberechtigte|betrügerische)[nr]? (abbuchung|"
+                r"zahlung|transaktion|buchung|abhebung|lastschrift|anmeldung)",
+                0.9,
+            ),
+            (
+                r"\b(abbuchung|zahlung|transaktion|buchung|abhebung|lastschrift)\w*,? die (ich|wir) "
+                r"(nicht|nie) (kenne|kennen|getätigt|veranlasst|gemacht|autorisiert)",
+                0.9,
+            ),
+            (r"\b(betrugsfall|betrugsverdacht|kartenmissbrauch|identitätsdiebstahl)\b", 0.9),
+            (r"\bpin( \w+)? (ist |wurde )?gesperrt", 0.8),
+            (
+                r"\b(anmeldung|login|zugriff)\w* (aus|von) (einem )?(anderen|fremden|unbekannten) "
+                r"(land|ländern|gerät|standort)",
+                0.9,
+            ),
         ],
         "fr": [
             (r"\b(faille|violation) de (sécurité|données)\b", 1),
             (r"\b(piraté|compromis|fuite de données|intrusion)\b", 1),
             (r"\baccès non autorisé", 1),
             (r"\b(attaque|vulnérabilité|hameçonnage|connexions? suspecte)", 0.6),
+            (
+                r"\b(carte|portefeuille|ordinateur portable|téléphone|identifiants)( bancaire| de "
+                r"crédit)? (a été |m'a été |nous a été |ont été )?(volée?s?|dérobée?s?|avalée)",
+                0.9,
+            ),
+            (r"\b(on m'a volé|on nous a volé|vol de (ma |notre |la )?carte)", 0.9),
+            (r"\b(j'ai perdu|nous avons perdu|je ne trouve plus) (ma|notre|la) carte", 0.8),
+            (r"\bcarte( bancaire| de crédit)? (a été )?perdue", 0.8),
+            (
+                r"\b(paiement|opération|transaction|prélèvement|retrait|achat|débit)s? (non "
+                r"autorisée?s?|frauduleu(x|se|ses)|inconnue?s?|non reconnue?s?)",
+                0.9,
+            ),
+            (
+                r"\b(je ne reconnais pas|nous ne reconnaissons pas)( \w+){0,3} (paiement|opération|"
+                r"transaction|prélèvement|retrait|achat|débit)s?",
+                0.9,
+            ),
+            (r"\b(fraude|escroquerie|usurpation d'identité)\b", 0.9),
+            (r"\b(code )?pin (est |a été )?bloqué", 0.8),
+            (
+                r"\bconnexions? (\w+ )?depuis (un autre pays|l'étranger|un appareil inconnu|un pays "
+                r"inconnu)",
+                0.9,
+            ),
         ],
         "es": [
             (r"\b(brecha|violación) de (seguridad|datos)\b", 1),
             (r"\b(hackead[oa]s?|comprometid[oa]s?|fuga de datos|intrusión)\b", 1),
             (r"\bacceso no autorizado", 1),
             (r"\b(ataque|vulnerabilidad|actividad sospechosa|suplantación)", 0.6),
+            (r"\b(me|nos) (robaron|han robado|robó|clonaron)\b", 0.9),
+            (
+                r"\b(tarjeta|cartera|billetera|portátil|móvil|celular|credenciales)( de crédito| de "
+                r"débito)? (fue |ha sido |fueron |han sido )?(robad[oa]s?|clonad[oa]s?)",
+                0.9,
+            ),
+            (r"\btarjeta( de crédito| de débito)? (fue |ha sido |está )?(perdida|extraviada)", 0.8),
+            (r"\b(perdí|hemos perdido|perdimos|no encuentro) (mi|la|nuestra) tarjeta", 0.8),
+            (r"\bcajero (se tragó|retuvo|se quedó con) (mi|la) tarjeta", 0.8),
+            (
+                r"\b(cargos?|cobros?|pagos?|transacci(ón|ones)|compras?|retiros?|movimientos?) (no "
+                r"autorizad[oa]s?|no reconocid[oa]s?|fraudulent[oa]s?|desconocid[oa]s?)",
+                0.9,
+            ),
+            (
+                r"\bno (reconozco|reconocemos)( \w+){0,3} (cargo|cobro|pago|transacción|compra|retiro|"
+                r"movimiento)s?",
+                0.9,
+            ),
+            (r"\b(fraude|estafa|robo de identidad)\b", 0.9),
+            (r"\bpin (está |fue |ha sido )?bloqueado", 0.8),
+            (
+                r"\b(inicios? de sesión|accesos?) desde (otro país|un país desconocido|un dispositivo "
+                r"desconocido)",
+                0.9,
+            ),
         ],
         "pt": [
             (r"\b(violação|brecha) de (segurança|dados)\b", 1),
             (r"\b(hackead[oa]s?|invadid[oa]s?|comprometid[oa]s?|vazamento de dados)\b", 1),
             (r"\bacesso não autorizado", 1),
             (r"\b(ataque|vulnerabilidade|atividade suspeita)", 0.6),
+            (r"\b(roubaram|furtaram|clonaram)\b", 0.9),
+            (
+                r"\b(cartão|carteira|notebook|celular|credenciais)( de crédito| de débito)? (foi |foram "
+                r"|tinha sido )?(roubad[oa]s?|furtad[oa]s?|clonad[oa]s?)",
+                0.9,
+            ),
+            (r"\bcartão( de crédito| de débito)? (foi |está )?(perdido|extraviado|retido)", 0.8),
+            (r"\b(perdi|perdemos|não encontro) (o |a )?(meu|minha|nosso) (cartão|carteira)", 0.8),
+            (r"\bcaixa (eletrônico )?(engoliu|reteve|ficou com) (o |meu )+cartão", 0.8),
+            (
+                r"\b(compras?|cobranças?|pagamentos?|transaç(ão|ões)|saques?|débitos?|"
+                r"movimentaç(ão|ões)) (não autorizad[oa]s?|não reconhecid[oa]s?|fraudulent[oa]s?|"
+                r"desconhecid[oa]s?)",
+                0.9,
+            ),
+            (
+                r"\bnão (reconheço|reconhecemos)( \w+){0,3} (compra|cobrança|pagamento|transação|"
+                r"saque|débito)s?",
+                0.9,
+            ),
+            (r"\b(fraude|golpe|roubo de identidade)\b", 0.9),
+            (r"\b(senha|pin)( do cartão)? (está |foi )?bloquead[oa]", 0.8),
+            (r"\b(login|acesso)s? (de|a partir de) (outro país|um dispositivo desconhecido)", 0.9),
         ],
     },
     "data_loss": {

@@ -581,7 +581,7 @@ def test_ladder_policy_round_trips_through_json() -> None:
     assert data["tiers"]["emergency"] == {
         "page_on_ack_miss": True,
         "manager_after_minutes": 4,
-        "warn_at_fraction": 0.75,
+        "warn_at_fraction": None,
         "heartbeat_minutes": 10,
         "idle_reminder_minutes": 10,
         "idle_close_minutes": 15,

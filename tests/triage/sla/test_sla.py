@@ -66,8 +66,8 @@ def test_submission_creates_a_timer_row_and_a_concrete_promise(client, team):
     partial = client.get(
         reverse("request_sla", args=[support_request.pk]), HTTP_HX_REQUEST="true"
     ).content.decode()
-    # then: Emergency is acknowledged within a minute, 24×7 (pre-breach warning at 75 %)
-    assert state.next_check_at == T + timedelta(seconds=45)
+    # then: Emergency is acknowledged within a minute, 24×7
+    assert state.next_check_at == T + timedelta(minutes=1)
     assert state.next_deadline_at == T + timedelta(minutes=1)
     assert state.promise["text"].startswith("by 10:01 CET")
     assert "You will hear from a person by 10:01 CET" in page
@@ -76,7 +76,7 @@ def test_submission_creates_a_timer_row_and_a_concrete_promise(client, team):
 
 def test_sweep_before_the_deadline_does_nothing(team):
     _emergency()
-    result = sla_services.sla_sweep(now=T + timedelta(seconds=44))
+    result = sla_services.sla_sweep(now=T + timedelta(seconds=59))
     assert result == {"processed": 0, "notifications": 0}
     assert Notification.objects.count() == 0
 
@@ -261,14 +261,33 @@ def test_heartbeat_reminds_the_assignee_after_ten_quiet_minutes(team):
     assert list(heartbeats.values_list("recipient", flat=True)) == [primary.pk]
 
 
-def test_pre_breach_warning_then_breach_for_an_unanswered_emergency(team):
+def test_pre_breach_warning_comes_before_the_breach_for_an_urgent_request(team):
+    # given: an acknowledged Urgent request that nobody answers
+    from triage import services as triage_services
+
     primary, *_ = team
-    support_request = _emergency()
+    support_request = services.support_request_submit(
+        requester=customer(),
+        subject="Exports fail",
+        body="The CSV export fails for 12 users.",
+        now=T,
+    )
+    triage_services.tier_override(
+        support_request=support_request, agent=primary, tier="urgent", reason="Board meeting", now=T
+    )
     services.support_request_acknowledge(support_request=support_request, agent=primary, now=T)
-    # first response is due at T+1min: warning at 75 %, then the breach
-    sla_services.sla_sweep(now=T + timedelta(seconds=46))
-    warned = set(support_request.notifications.values_list("stage", flat=True))
-    sla_services.sla_sweep(now=T + timedelta(seconds=61))
-    stages = set(support_request.notifications.values_list("stage", flat=True))
-    assert warned == {"warning"}
-    assert {"warning", "breach"} <= stages
+    # when: the sweep runs every 30 s for an hour
+    first_seen = {}
+    for step in range(120):
+        now = T + timedelta(seconds=30 * step)
+        sla_services.sla_sweep(now=now)
+        for stage in support_request.notifications.values_list("stage", flat=True):
+            first_seen.setdefault(stage, now)
+    # then
+    assert first_seen["warning"] < first_seen["breach"]
+
+
+def test_emergency_pages_instead_of_warning(team):
+    _emergency()
+    sla_services.sla_sweep(now=T + timedelta(seconds=50))
+    assert Notification.objects.filter(stage="warning").count() == 0
