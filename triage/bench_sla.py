@@ -11,9 +11,9 @@ sweep wrote, so a sweep that recorded a wrong ``due_at`` shows up as a mismatch.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-import contextlib
 import os
 import random
 import re

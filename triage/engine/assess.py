@@ -55,6 +55,8 @@ _TIER_CENTRE = {
 }
 #: Tie-break between issue types with equal phrase weight: the more serious wins.
 _ISSUE_PRIORITY = {kind: i for i, kind in enumerate(ISSUE_KINDS)}
+#: Added to an issue type's phrase weight when choosing the issue type (see `_issue_from_hits`).
+_ISSUE_BONUS = dict.fromkeys(ISSUE_KINDS[:6], 0.5) | {"security": 0.7}
 _CLAIM_RANK = {
     ClaimedUrgency.LOW: 1,
     ClaimedUrgency.NORMAL: 2,
@@ -352,10 +354,12 @@ def _issue_from_hits(live: list[Hit]) -> tuple[IssueType | None, float]:
             weights[h.kind] = min(1.5, weights.get(h.kind, 0.0) + h.weight)
     if not weights:
         return None, 0.0
-    # serious problems outrank questions even when the question words are more numerous
+    # serious problems outrank questions even when the question words are more numerous, and
+    # money or credentials at risk outrank the billing words that describe them ("a charge on
+    # our credit card that we did not make" is fraud before it is a billing question)
     best = max(
         weights,
-        key=lambda k: (weights[k] + (0.5 if _ISSUE_PRIORITY[k] < 6 else 0.0), -_ISSUE_PRIORITY[k]),
+        key=lambda k: (weights[k] + _ISSUE_BONUS.get(k, 0.0), -_ISSUE_PRIORITY[k]),
     )
     return IssueType(best), weights[best]
 
