@@ -375,7 +375,11 @@ def _recipients(stage: str, support_request: SupportRequest, team: _Team):
         people = [backup or primary]
     elif stage == "page_manager":
         people = team.managers()
-    elif stage == "breach":
+    elif (
+        stage == "breach" and not team.setup.ladder.for_tier(support_request.tier).page_on_ack_miss
+    ):
+        # Tiers without a paging ladder tell the managers about a breach; Emergency and Urgent
+        # already page the manager when nobody acknowledges.
         people = [support_request.assignee or primary, *team.managers()]
     else:
         people = [support_request.assignee or primary]

@@ -153,6 +153,12 @@ def assess_urgency(
         score = rule + delta
         if semantic.tier_probs[Tier.EMERGENCY] >= 0.6 and critical_weight >= 0.6:
             emergency_evidence = emergency_evidence or not impact.nonprod
+    # a stolen card or key, a payment nobody made, a login from abroad: whatever the classifier
+    # thinks, the credential must be blocked today, so it is Urgent at least (Emergency still
+    # needs the evidence above)
+    clear_security = issue is IssueType.SECURITY and rule_strength >= 0.8
+    if clear_security and not impact.nonprod:
+        score = max(score, policy.urgent_min + 2)
     if emergency_evidence:
         score = max(score, policy.emergency_min + 6)
     else:
@@ -210,7 +216,12 @@ def assess_urgency(
     # ---- missing information gate ---------------------------------------------------------
     total_words = subject.words + body.words
     semantic_sure = semantic is not None and max(semantic.tier_probs.values()) >= 0.5
-    short = total_words < policy.min_words and (is_problem or rule_strength < 0.8)
+    # "my card was stolen" is short but complete: a clear security phrase says what happened
+    short = (
+        total_words < policy.min_words
+        and (is_problem or rule_strength < 0.8)
+        and not clear_security
+    )
     vague = short or (rule_strength == 0 and total_words < 15 and not semantic_sure)
     missing = _missing_information(vague, issue, impact, request, lower)
     gated = vague and not emergency_evidence and policy.missing_info_blocks_call

@@ -101,7 +101,8 @@ PATTERNS: dict[str, _P] = {
             # so they read as Urgent security and become an Emergency only with production
             # impact or many users, like any other critical issue
             (
-                r"\b(don['’]?t|do not|didn['’]?t|did not|can['’]?t|cannot) recogni[sz]e( [\w$€£.,'’-]+){0,4}? "
+                r"\b(don['’]?t|do not|didn['’]?t|did not|can['’]?t|cannot) recogni[sz]e"
+                r"( [\w$€£.,'’-]+){0,4}? "
                 r"(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?|"
                 r"logins?|sign-?ins?|devices?|sessions?)\b",
                 0.9,
@@ -113,9 +114,10 @@ PATTERNS: dict[str, _P] = {
                 0.9,
             ),
             (
-                r"\b(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?) "
-                r"(that )?(i|we) (didn['’]?t|did not|never|don['’]?t|do not) (make|made|authori[sz]e|"
-                r"authori[sz]ed|recogni[sz]e|do|did)\b",
+                r"\b(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?)"
+                r"( [\w-]+){0,4}? (that |which )?((i|we) (didn['’]?t|did not|never|don['’]?t|do not) "
+                r"(make|made|authori[sz]e|authori[sz]ed|recogni[sz]e|do|did)|(nobody|no one|none of "
+                r"us) (made|authori[sz]ed|approved))\b",
                 0.9,
             ),
             (

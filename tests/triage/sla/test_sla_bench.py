@@ -77,7 +77,7 @@ def test_measure_reports_exact_lateness_no_miss_and_no_duplicate():
     assert result.lateness_recorded == expected
     assert result.lateness_visible == expected
     assert 0 <= expected.max < 5
-    assert result.notifications_by_stage == {"breach": 10, "page_backup": 5}
+    assert result.notifications_by_stage == {"breach": 5, "page_backup": 5}
     assert result.sweeps == len(runs) == 9
     assert sum(run.processed for run in runs) == 5  # each request once: its page and breach
     assert result.rows_per_sweep_max == max(run.processed for run in runs)
