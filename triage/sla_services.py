@@ -418,7 +418,9 @@ def _record(support_request, clock, step, now: datetime, team: _Team) -> list[No
     return created
 
 
-def _process(state: SlaState, now: datetime, setup: SlaSetup, team: _Team) -> int:
+def _process(state: SlaState, now: datetime, setup: SlaSetup, team: _Team) -> list[int]:
+    """Record what is due for one request and refresh its timer row; returns the ids of the
+    notifications recorded (delivered in one batch per committed chunk)."""
     support_request = SupportRequest.objects.select_related(
         "organization", "requester", "assignee"
     ).get(pk=state.support_request_id)
@@ -437,10 +439,6 @@ def _process(state: SlaState, now: datetime, setup: SlaSetup, team: _Team) -> in
 
                 support_request_close_idle(support_request=support_request, now=now)
                 clocks_changed = True
-    for notification in recorded:
-        from triage.tasks import notification_deliver
-
-        enqueue_after_commit(notification_deliver, notification.pk)
     # Recording notifications does not change the clocks: reuse them unless the request closed.
     sla_refresh(
         support_request=support_request,
@@ -449,7 +447,7 @@ def _process(state: SlaState, now: datetime, setup: SlaSetup, team: _Team) -> in
         clocks=None if clocks_changed else clocks,
         agents_on_duty=team.agents_on_duty(),
     )
-    return len(recorded)
+    return [notification.pk for notification in recorded]
 
 
 def sla_sweep(*, now: datetime | None = None, limit: int = 500, chunk: int = 25) -> dict[str, int]:
@@ -459,12 +457,17 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 500, chunk: int = 25)
     Rows are locked (``skip_locked``) and committed ``chunk`` at a time, so a page is visible
     as soon as its chunk commits rather than when the whole sweep ends; each row is taken at
     most once per sweep."""
-    now = now or timezone.now()
+    from triage.tasks import notification_deliver_batch
+
+    fixed_now = now
     setup = sla_setup_get()
-    team = _Team(now, setup)
     processed = notified = 0
     taken: list[int] = []
     while len(taken) < limit:
+        # Without a given ``now`` every chunk looks at the clock again, so rows falling due
+        # during a long sweep are not left for the next one.
+        now = fixed_now or timezone.now()
+        team = _Team(now, setup)
         with transaction.atomic():
             due = list(
                 SlaState.objects.select_for_update(skip_locked=True)
@@ -472,14 +475,18 @@ def sla_sweep(*, now: datetime | None = None, limit: int = 500, chunk: int = 25)
                 .exclude(pk__in=taken)
                 .order_by("next_check_at")[: min(chunk, limit - len(taken))]
             )
+            recorded: list[int] = []
             for state in due:
                 taken.append(state.pk)
                 try:
                     with transaction.atomic():
-                        notified += _process(state, now, setup, team)
+                        recorded += _process(state, now, setup, team)
                     processed += 1
                 except Exception:
                     logger.exception("SLA sweep failed for request %s", state.support_request_id)
+            if recorded:
+                enqueue_after_commit(notification_deliver_batch, recorded)
+            notified += len(recorded)
         if not due:
             break
     _resend_stuck(now=now, limit=100)

@@ -115,7 +115,7 @@ PATTERNS: dict[str, _P] = {
             ),
             (
                 r"\b(charges?|payments?|transactions?|withdrawals?|purchases?|debits?|transfers?)"
-                r"( [\w-]+){0,4}? (that |which )?((i|we) (didn['’]?t|did not|never|don['’]?t|do not) "
+                r"( [\w-]+){0,4}? (that |which )?((i|we|they|he|she) (didn['’]?t|did not|never|don['’]?t|do not) "
                 r"(make|made|authori[sz]e|authori[sz]ed|recogni[sz]e|do|did)|(nobody|no one|none of "
                 r"us) (made|authori[sz]ed|approved))\b",
                 0.9,
@@ -191,7 +191,7 @@ PATTERNS: dict[str, _P] = {
             (r"\b(blocked|locked) (my |the |our )?(pin|passcode)\b", 0.8),
             (
                 r"\b(wrong|incorrect|invalid) (pin|passcode)( \w+)? (too many|three|3|several) times|"
-                r"too many (wrong |incorrect |failed |invalid )?(pin|passcode) (attempts|entries|tries)",
+                r"\btoo many (wrong |incorrect |failed |invalid )?(pin|passcode) (attempts|entries|tries)",
                 0.8,
             ),
             (

@@ -291,3 +291,25 @@ def test_emergency_pages_instead_of_warning(team):
     _emergency()
     sla_services.sla_sweep(now=T + timedelta(seconds=50))
     assert Notification.objects.filter(stage="warning").count() == 0
+
+
+def test_a_sweep_delivers_its_notifications_in_one_batch_task(
+    team, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given: three overdue emergencies
+    from tests.conftest import run_inline
+    from triage.tasks import notification_deliver_batch
+
+    for _ in range(3):
+        _emergency()
+    # when
+    with (
+        run_inline(notification_deliver_batch) as batch,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        result = sla_services.sla_sweep(now=T + timedelta(minutes=2))
+    # then: one task for the chunk, one email per notification
+    assert batch.call_count == 1
+    assert len(batch.call_args.kwargs["args"][0]) == result["notifications"]
+    assert len(mailoutbox) == result["notifications"] == Notification.objects.count()
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
