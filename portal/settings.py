@@ -199,7 +199,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The SLA sweep has a queue of its own, served by its own worker, so that it never waits
-# behind a backlog of emails and webhooks (run: celery -A portal worker -Q sla --pool=solo).
+# behind a backlog of emails and webhooks (run: celery -A portal worker -Q sla). Two sweeps may
+# run at once: rows are taken with SKIP LOCKED and notification keys are unique.
 CELERY_TASK_ROUTES = {"triage.tasks.sla_sweep": {"queue": "sla"}}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -333,7 +333,7 @@ class PageWatch:
 
 _SWEEP_OK = re.compile(
     r"triage\.tasks\.sla_sweep\[[^\]]+\] succeeded in ([0-9.eE+-]+)s: "
-    r"\{'processed': (\d+), 'notifications': (\d+)\}"
+    r"\{'processed': (\d+), 'notifications': (\d+)[^}]*\}"
 )
 _SWEEP_EXPIRED = re.compile(r"(?:Discarding revoked task|expired).*triage\.tasks\.sla_sweep")
 
@@ -519,7 +519,8 @@ class CeleryProcesses:
                 "worker",
                 "-Q",
                 "sla",
-                "--pool=solo",
+                "--pool=prefork",
+                "--concurrency=2",
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel=INFO",
