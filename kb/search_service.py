@@ -3,6 +3,7 @@ and answers searches for the portal. Heavy imports (torch) happen only when some
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -39,6 +40,12 @@ def embedder_get() -> core.Embedder:
             else:
                 _embedders[name] = core.SentenceTransformerEmbedder(threads=1)
         return _embedders[name]
+
+
+@functools.lru_cache(maxsize=8)
+def _calibration(embedder_name: str) -> core.Calibration:
+    """The calibration file is part of the code: read it once per process."""
+    return core.load_calibration(embedder_name)
 
 
 def _handle() -> core.IndexHandle:
@@ -166,7 +173,7 @@ def suggest(
     if index is None or not query.strip():
         return SuggestResult([], bool(query.strip()), 0.0, "empty")
     embedder = embedder_get()
-    searcher = core.Searcher(index, embedder, core.load_calibration(embedder.name))
+    searcher = core.Searcher(index, embedder, _calibration(embedder.name))
     result = searcher.search_detailed(query[:2000], k=limit)
     published = Article.objects.filter(
         status=Article.Status.PUBLISHED, pk__in=[int(hit.article_id) for hit in result.hits]

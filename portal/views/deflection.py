@@ -41,11 +41,11 @@ def request_suggestions_partial(request):
     if len(query) >= MIN_QUERY_CHARS:
         result = search_service.suggest(query=query)
         draft = _draft(request)
-        draft["shown"] = list(
-            dict.fromkeys(draft["shown"] + [s.article.pk for s in result.suggestions])
-        )
-        draft["query"], draft["weak"] = query, result.weak
-        request.session[DRAFT_KEY] = draft
+        shown = list(dict.fromkeys(draft["shown"] + [s.article.pk for s in result.suggestions]))
+        # Write the session only when something new was shown (not on every keystroke).
+        if shown != draft["shown"] or result.weak != draft["weak"] or not draft["query"]:
+            draft.update(shown=shown, query=query, weak=result.weak)
+            request.session[DRAFT_KEY] = draft
     return TemplateResponse(
         request, "portal/request_new.html#kb-suggestions", {"suggestions": result, "query": query}
     )
@@ -63,7 +63,11 @@ def request_suggestion_open_partial(request, article_id: int):
     return TemplateResponse(
         request,
         "portal/request_new.html#kb-panel",
-        {"panel_article": article, "panel_html": render_markdown(article.body)},
+        {
+            "panel_article": article,
+            "panel_html": render_markdown(article.body),
+            "query": draft["query"],
+        },
     )
 
 
@@ -72,7 +76,11 @@ def request_suggestion_open_partial(request, article_id: int):
 def request_deflect(request):
     """“This solved my problem” on the form: the draft ends as a deflection, no request."""
     article = _article_or_404(request.POST.get("article_id"))
-    query = draft_query(request.POST) or _draft(request)["query"]
+    query = (
+        request.POST.get("query", "").strip()[:2000]
+        or draft_query(request.POST)
+        or _draft(request)["query"]
+    )
     kb_services.deflection_record(user=request.user, article=article, query=query)
     request.session.pop(DRAFT_KEY, None)
     return TemplateResponse(request, "portal/request_deflected.html", {"article": article})
