@@ -422,16 +422,20 @@ def _take_seat(slot_id: int, *, support_request: SupportRequest, now: datetime) 
             "listed times, or “as soon as possible”.",
             field="slot",
         )
-    taken = set(
-        slot.bookings.filter(status=CallbackBooking.Status.BOOKED).values_list("seat", flat=True)
-    )
-    free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
-    if not free:
+    slot.free_seat = _free_seat(slot)
+    if slot.free_seat is None:
         raise CallbackError(
             "Someone else just booked that time. Please pick another one.", field="slot"
         )
-    slot.free_seat = free[0]
     return slot
+
+
+def _free_seat(slot: CallbackSlot) -> int | None:
+    """The lowest seat of a (locked) slot that no active booking holds, or None when full."""
+    taken = set(
+        slot.bookings.filter(status=CallbackBooking.Status.BOOKED).values_list("seat", flat=True)
+    )
+    return next((seat for seat in range(1, slot.capacity + 1) if seat not in taken), None)
 
 
 TAKEN = "Someone else just booked that time. Please pick another one."
@@ -614,15 +618,10 @@ def callback_reassign(
                     defaults={"ends_at": old.ends_at, "capacity": old.capacity},
                 )
                 slot = CallbackSlot.objects.select_for_update().get(pk=slot.pk)
-                taken = set(
-                    slot.bookings.filter(status=CallbackBooking.Status.BOOKED).values_list(
-                        "seat", flat=True
-                    )
-                )
-                free = [s for s in range(1, slot.capacity + 1) if s not in taken]
-                if not free:
+                seat = _free_seat(slot)
+                if seat is None:
                     raise CallbackError(f"{to_agent.email} has no free seat at that time.")
-                locked.slot, locked.seat = slot, free[0]
+                locked.slot, locked.seat = slot, seat
             locked.agent = to_agent
             locked.updated_at = now
             locked.save()
