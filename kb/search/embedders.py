@@ -185,8 +185,6 @@ class SentenceTransformerEmbedder:
         model = self._lazy.get(self._load)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
-            return self._embed_one(model, texts[0])
         vectors = model.encode(
             texts,
             batch_size=self._batch_size,
@@ -195,19 +193,3 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return normalize(vectors)
-
-    def _embed_one(self, model: Any, text: str) -> np.ndarray:
-        """One query (the latency-critical path): the model's own pipeline — tokenize with its
-        max_seq_length, transformer, attention-masked mean pooling, L2 — without encode()'s
-        batching machinery; the vector equals encode()'s (see the real-model test)."""
-        import torch
-
-        tokenizer = model.tokenizer
-        encoded = tokenizer(
-            [text], return_tensors="pt", truncation=True, max_length=model.max_seq_length
-        )
-        with torch.inference_mode():
-            hidden = model[0].auto_model(**encoded).last_hidden_state
-        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return normalize(pooled.numpy().astype(np.float32))

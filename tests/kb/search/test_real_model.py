@@ -36,7 +36,3 @@ def test_packaged_model_embeds_and_the_calibrated_search_answers_and_abstains():
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert answered[0].article_id == "pw"
     assert abstained == []
-    # and the single-query fast path gives encode()'s vector
-    one = embedder.embed([chunks[1].text])
-    assert one.shape == (1, 384)
-    assert float(one[0] @ vectors[1]) > 0.9999
