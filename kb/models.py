@@ -64,11 +64,6 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("kb_article", args=[self.slug])
 
-    @property
-    def helpful_share(self) -> float | None:
-        total = self.helpful_yes + self.helpful_no
-        return self.helpful_yes / total if total else None
-
 
 class ArticleRevision(models.Model):
     """Every save of an article, numbered from 1. Never changed after it is written."""

@@ -73,11 +73,8 @@ def article_get_published_by_id(*, pk: int) -> Article:
         raise Http404("No such article.") from None
 
 
-def article_list_published(*, ids: list[int] | None = None) -> QuerySet[Article]:
-    qs = Article.objects.filter(status=Article.Status.PUBLISHED)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return qs
+def article_list_published() -> QuerySet[Article]:
+    return Article.objects.filter(status=Article.Status.PUBLISHED)
 
 
 @dataclass(frozen=True)

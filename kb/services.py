@@ -20,9 +20,10 @@ from kb.models import (
     SuggestionLog,
 )
 from portal.enqueue import enqueue_after_commit
+from portal.roles import EDIT_KB_PERMISSION, MANAGE_SUPPORT_PERMISSION
 
-EDIT_PERMISSION = "portal.edit_knowledge_base"
-MANAGE_PERMISSION = "portal.manage_support"
+EDIT_PERMISSION = EDIT_KB_PERMISSION
+MANAGE_PERMISSION = MANAGE_SUPPORT_PERMISSION
 
 
 class KbError(Exception):

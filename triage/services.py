@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Message, RequestEvent, SupportRequest
+from portal.roles import MANAGE_SUPPORT_PERMISSION
 from triage import engine
 from triage.models import TriagePolicy, UrgencyAssessment
 
 logger = logging.getLogger(__name__)
-MANAGE_PERMISSION = "portal.manage_support"
+MANAGE_PERMISSION = MANAGE_SUPPORT_PERMISSION
 REPEAT_WINDOW = timedelta(days=14)
 
 

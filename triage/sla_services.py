@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portal.enqueue import enqueue_after_commit
 from portal.models import Message, RequestEvent, SupportRequest
+from portal.roles import MANAGE_SUPPORT_PERMISSION
 from triage.engine import AccountFacts, PlanTier, Tier
 from triage.engine import calendar as engine_calendar
 from triage.engine import clock as engine_clock
@@ -26,8 +27,6 @@ from triage.engine import promise as engine_promise
 from triage.models import Notification, RotaOverride, RotaSlot, SlaConfig, SlaState
 
 logger = logging.getLogger(__name__)
-WORK_QUEUE = "portal.work_queue"
-MANAGE = "portal.manage_support"
 
 DEFAULT_CALENDAR = {
     "timezone": "Europe/Berlin",
@@ -75,7 +74,7 @@ def sla_config_update(
 ) -> SlaConfig:
     """Save the next SLA version after validating it with the engine; open requests are
     recomputed after commit (their clocks keep their history and paused time)."""
-    if not manager.has_perm(MANAGE):
+    if not manager.has_perm(MANAGE_SUPPORT_PERMISSION):
         raise ValueError("Only managers can change SLA targets.")
     targets = {k: v for k, v in targets.items() if k != "version"}
     ladder = {k: v for k, v in ladder.items() if k != "version"}

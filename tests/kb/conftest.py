@@ -1,7 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from kb import search_service
 from kb import services as kb_services
 from portal.services import staff_groups_ensure
 from tests.factories import UserFactory
@@ -45,6 +44,3 @@ def publish(kb_index, editor, reviewer, run_index_tasks):
         return article
 
     return _publish
-
-
-__all__ = ["make_editor", "search_service"]
