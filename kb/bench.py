@@ -333,8 +333,10 @@ def make_embedder(kind: str, *, threads: int = 1) -> Embedder:
     if kind == "hashing":
         return HashingEmbedder()
     if kind == "onnx":
-        from kb.search.onnx import OnnxEmbedder
+        from kb.search.onnx import OnnxEmbedder, default_onnx_dir, ensure_exported
 
+        if ensure_exported(default_onnx_dir()):
+            print(f"exported the int8 ONNX model to {default_onnx_dir()}", file=sys.stderr)
         return OnnxEmbedder(threads=threads)
     return SentenceTransformerEmbedder(threads=threads)
 

@@ -32,14 +32,47 @@ def embedder_get() -> core.Embedder:
             if name == "hashing":
                 _embedders[name] = core.HashingEmbedder()
             elif name == "onnx":
-                from kb.search.onnx import OnnxEmbedder
-
-                _embedders[name] = OnnxEmbedder()
+                return _onnx_embedder()
             elif name == "failing":
                 _embedders[name] = core.FailingEmbedder()
             else:
                 _embedders[name] = core.SentenceTransformerEmbedder(threads=1)
         return _embedders[name]
+
+
+def _onnx_embedder() -> core.Embedder:
+    """The int8 ONNX embedder once its export exists; until then the same model through torch
+    (logged once), so a portal whose export is missing still searches semantically. Called with
+    _lock held; the export is looked for again on each call until it appears."""
+    from kb.search.onnx import OnnxEmbedder, is_exported
+
+    key = f"onnx:{settings.KB_ONNX_DIR}"
+    if key not in _embedders and is_exported(settings.KB_ONNX_DIR):
+        _embedders[key] = OnnxEmbedder(settings.KB_ONNX_DIR)
+    if key in _embedders:
+        return _embedders[key]
+    if "minilm" not in _embedders:
+        logger.warning(
+            "No int8 ONNX export in %s (manage.py kb_reindex makes it): searching with torch",
+            settings.KB_ONNX_DIR,
+        )
+        _embedders["minilm"] = core.SentenceTransformerEmbedder(threads=1)
+    return _embedders["minilm"]
+
+
+def onnx_export_ensure() -> bool | None:
+    """Export the int8 ONNX model when KB_EMBEDDER is "onnx" and it is missing (~10 s, loads
+    torch once). True = exported now, False = already there, None = not used or failed (logged:
+    search then runs on torch)."""
+    if settings.KB_EMBEDDER != "onnx":
+        return None
+    from kb.search.onnx import ensure_exported
+
+    try:
+        return ensure_exported(settings.KB_ONNX_DIR)
+    except Exception:  # noqa: BLE001 - any export failure leaves the torch path working
+        logger.exception("Exporting the int8 ONNX model to %s failed", settings.KB_ONNX_DIR)
+        return None
 
 
 @functools.lru_cache(maxsize=8)

