@@ -46,7 +46,7 @@ class Candidate:
     dense: float  # best chunk cosine (0 in lexical mode)
     bm25: float  # best chunk BM25
     score: float  # fused
-    chunk_index: int  # the article's chunk to show (best fused body chunk)
+    chunk_index: int | None  # the chunk to show (best fused body chunk); None past `show`
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ class Searcher:
         if not query or not len(self.index):
             return SearchResult([], [], {}, 0.0, False, "empty", terms)
         vector = self._embed(query)
-        candidates = rank_candidates(self.index, terms, vector, self.calibration)
+        candidates = rank_candidates(self.index, terms, vector, self.calibration, show=k)
         if not candidates:
             return SearchResult([], [], {}, 0.0, False, "empty", terms)
         mode = "hybrid" if vector is not None else "lexical"
@@ -115,6 +115,7 @@ class Searcher:
             return None
 
     def _hit(self, candidate: Candidate, terms: list[str]) -> Hit:
+        assert candidate.chunk_index is not None  # rank_candidates(show=k) picked it
         chunk = self.index.chunks[candidate.chunk_index]
         snippet, spans = make_snippet(chunk.body, terms)
         return Hit(
@@ -131,8 +132,11 @@ def rank_candidates(
     terms: list[str],
     vector: np.ndarray | None,
     calibration: Calibration,
+    *,
+    show: int = 3,
 ) -> list[Candidate]:
-    """Articles ordered by fused score (best first), at most `calibration.candidates` of them."""
+    """Articles ordered by fused score (best first), at most `calibration.candidates` of them.
+    Only the first `show` get the chunk to show picked (the others are never displayed)."""
     bm25_chunks = index.bm25_scores(terms)
     bm25_articles = index.per_article_max(bm25_chunks)
     bm25_top = float(bm25_articles.max()) if len(bm25_articles) else 0.0
@@ -167,7 +171,7 @@ def rank_candidates(
     order = np.argpartition(-fused, top - 1)[:top]
     order = order[np.argsort(-fused[order], kind="stable")]
     out = []
-    for a in order:
+    for rank, a in enumerate(order):
         a = int(a)
         out.append(
             Candidate(
@@ -176,7 +180,11 @@ def rank_candidates(
                 dense=float(dense_articles[a]) if vector is not None else 0.0,
                 bm25=float(bm25_articles[a]),
                 score=float(fused[a]),
-                chunk_index=_best_body_chunk(index, a, vector, bm25_chunks, bm25_top, calibration),
+                chunk_index=(
+                    _best_body_chunk(index, a, vector, bm25_chunks, bm25_top, calibration)
+                    if rank < show
+                    else None
+                ),
             )
         )
     return out

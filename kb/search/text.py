@@ -9,6 +9,7 @@ import re
 # into their parts, so both "ERR_CONN_RESET" and "conn reset" find the same chunk.
 _TOKEN = re.compile(r"[a-z0-9]+(?:[._\-/][a-z0-9]+)*")
 _PART = re.compile(r"[a-z0-9]+")
+_TOKEN_ANY_CASE = re.compile(r"[A-Za-z0-9]+(?:[._\-/][A-Za-z0-9]+)*")
 
 STOPWORDS = frozenset(
     [
@@ -191,12 +192,14 @@ def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         return []
     wanted = set(terms)
     spans = []
-    for match in re.finditer(r"[A-Za-z0-9]+(?:[._\-/][A-Za-z0-9]+)*", text):
+    for match in _TOKEN_ANY_CASE.finditer(text):
         token = match.group(0).lower()
         if token in wanted:
             spans.append((match.start(), match.end()))
             continue
-        for part in re.finditer(r"[a-z0-9]+", token):
+        if token.isalnum():  # no inner separator: no parts to look at
+            continue
+        for part in _PART.finditer(token):
             if part.group(0) in wanted:
                 spans.append((match.start() + part.start(), match.start() + part.end()))
     return spans
