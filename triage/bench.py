@@ -226,6 +226,7 @@ def run_benchmark(
         "n_cases": len(cases),
         "policy_version": policy.version,
         "semantic": embedder is not None,
+        "embedder": type(embedder).__name__ if embedder is not None else None,
         "systems": {},
     }
     for system, predict in systems.items():
@@ -269,9 +270,10 @@ def format_table(result: Mapping[str, Any]) -> str:
     """Plain-text tables: engine and baseline side by side."""
     systems: Mapping[str, Any] = result["systems"]
     names = list(systems)
+    semantic = f"on ({result.get('embedder')})" if result.get("semantic") else "off"
     lines = [
         f"== {result.get('name', 'cases')}: {result['n_cases']} cases, policy "
-        f"{result['policy_version']}, semantic {'on' if result.get('semantic') else 'off'}"
+        f"{result['policy_version']}, semantic {semantic}"
     ]
 
     def row(label: str, values: Iterable[str]) -> str:
@@ -421,6 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N cases")
     parser.add_argument("--split", help='only cases whose "split" equals this (dev, holdout)')
     parser.add_argument("--no-semantic", action="store_true", help="phrase rules only")
+    parser.add_argument(
+        "--embedder",
+        choices=["minilm", "onnx"],
+        default="minilm",
+        help="semantic signal: torch (the portal's default) or the int8 ONNX export",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
@@ -443,7 +451,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give --cases or a data set")
 
     embedder = None
-    if not args.no_semantic:
+    if not args.no_semantic and args.embedder == "onnx":
+        from kb.search.onnx import default_onnx_dir, ensure_exported
+        from triage.engine.embedding import OnnxMiniLmEmbedder
+
+        ensure_exported(default_onnx_dir())
+        embedder = OnnxMiniLmEmbedder(default_onnx_dir())
+    elif not args.no_semantic:
         from triage.engine.embedding import default_embedder
 
         embedder = default_embedder(num_threads=1)

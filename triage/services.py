@@ -38,13 +38,30 @@ def embedder_get() -> engine.Embedder | None:
     with _embedder_lock:
         if not _embedder:
             try:
-                from triage.engine.embedding import default_embedder
-
-                _embedder.append(default_embedder(num_threads=1))
+                _embedder.append(_embedder_build())
             except Exception:  # any load failure means "rules only", never an error page
                 logger.exception("triage embedder unavailable; assessing with rules only")
                 _embedder.append(None)
         return _embedder[0]
+
+
+def _embedder_build() -> engine.Embedder:
+    """ "onnx": the KB's int8 export (no torch in the process), torch when it is not exported
+    yet (logged); "minilm": torch."""
+    from triage.engine import embedding
+
+    if settings.TRIAGE_EMBEDDER == "onnx":
+        from kb.search.onnx import is_exported
+
+        if is_exported(settings.KB_ONNX_DIR):
+            onnx = embedding.OnnxMiniLmEmbedder(settings.KB_ONNX_DIR)
+            onnx("warm-up")  # load now: a broken model means rules only, not a failed request
+            return onnx
+        logger.warning(
+            "No int8 ONNX export in %s (manage.py kb_reindex makes it): triage uses torch",
+            settings.KB_ONNX_DIR,
+        )
+    return embedding.default_embedder(num_threads=1)
 
 
 def policy_get_active() -> tuple[TriagePolicy, engine.Policy]:

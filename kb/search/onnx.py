@@ -143,9 +143,11 @@ class OnnxEmbedder:
         *,
         threads: int = 1,
         name: str = EMBEDDER_NAME,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
         self._dir = Path(model_dir) if model_dir else default_onnx_dir()
         self._threads = threads
+        self._max_tokens = max_tokens
         self._name = name
         self._lazy = _LazyModel()
 
@@ -174,7 +176,7 @@ class OnnxEmbedder:
             str(self._dir / info["file"]), options, providers=["CPUExecutionProvider"]
         )
         tokenizer = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
-        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_truncation(self._max_tokens)
         tokenizer.no_padding()  # tokenizer.json pads to 128; one text needs no padding
         return session, tokenizer
 

@@ -13,6 +13,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,3 +85,21 @@ def default_embedder(*, num_threads: int | None = 1) -> MiniLmEmbedder:
     the whole process (1 keeps web workers from fighting over cores); None leaves it alone."""
     with _LOCK:
         return _build(num_threads)
+
+
+class OnnxMiniLmEmbedder:
+    """The same model through the knowledge base's int8 ONNX export (`kb.search.onnx`): about
+    2 ms a text instead of ~10, and no torch in the process. Same interface as MiniLmEmbedder."""
+
+    def __init__(self, model_dir: str | Path, *, max_tokens: int = 48) -> None:
+        from kb.search.onnx import OnnxEmbedder
+
+        self._inner = OnnxEmbedder(model_dir, max_tokens=max_tokens)
+        self.max_tokens = max_tokens
+
+    def embed_many(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._inner.embed([t or " " for t in texts])
+
+    def __call__(self, text: str) -> np.ndarray:
+        vector: np.ndarray = self._inner.embed([text or " "])[0]
+        return vector

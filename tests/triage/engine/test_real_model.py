@@ -1,14 +1,21 @@
-"""The one test that loads the packaged all-MiniLM-L6-v2 model (a few seconds)."""
+"""The packaged all-MiniLM-L6-v2 model, through torch and through the int8 ONNX export."""
+
+import pytest
 
 from triage.engine import DEFAULT_POLICY, Tier, TriageInput, assess_urgency
 
 
-def test_real_embedder_classifies_a_quiet_outage_and_a_feature_wish(now):
-    # given
-    from triage.engine.embedding import default_embedder
+@pytest.fixture(params=["torch", "onnx"])
+def embedder(request):
+    from triage.engine import embedding
 
-    embedder = default_embedder(num_threads=1)
+    if request.param == "onnx":
+        return embedding.OnnxMiniLmEmbedder(request.getfixturevalue("onnx_model_dir"))
+    return embedding.default_embedder(num_threads=1)
 
+
+def test_real_embedder_classifies_a_quiet_outage_and_a_feature_wish(now, embedder):
+    # given: the semantic classifier trains on the embedder it is given
     # when
     outage = assess_urgency(
         request=TriageInput(
