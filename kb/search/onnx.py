@@ -8,9 +8,13 @@ time. Mean pooling and L2 normalization reproduce sentence-transformers' pipelin
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import shutil
 import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +34,32 @@ EMBEDDER_NAME = f"{DEFAULT_MODEL_NAME}+onnx-int8pc"  # stored with each vector
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """The exporter and the quantizer print tracer warnings and one log line per tensor."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def export_onnx(outdir: str | Path, *, quantize: bool = True) -> Path:
     """Export the packaged model to `outdir` (created); returns the model file path."""
+    with _quiet():
+        return _export(Path(outdir), quantize=quantize)
+
+
+def _export(out: Path, *, quantize: bool) -> Path:
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
-    out = Path(outdir)
+    transformers_logging.disable_progress_bar()
+
     out.mkdir(parents=True, exist_ok=True)
     source = packaged_model_path()
     model = AutoModel.from_pretrained(str(source), local_files_only=True).eval()
