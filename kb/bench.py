@@ -4,7 +4,7 @@ Articles: JSON lines `{"id": str, "title": str, "body": str}`.
 Queries:  JSON lines `{"query": str, "article_id": str | null}` (null = out of scope: nothing
 should be suggested).
 
-    python -m kb.bench --articles A.jsonl --queries Q.jsonl [--json] [--embedder minilm|onnx|hashing]
+    python -m kb.bench --articles A.jsonl --queries Q.jsonl [--json] [--embedder onnx|onnx-int8|minilm|hashing]
     python -m kb.bench convert stackfaq|clinc150 OUTDIR [--source PATH]
     python -m kb.bench calibrate [--source data_dev.json] [--out kb/search/calibration.json]
 
@@ -327,17 +327,21 @@ def _fmt(value: float | int) -> str:
 # -- CLI -------------------------------------------------------------------------------------
 
 
+EMBEDDERS = ["onnx", "onnx-int8", "minilm", "hashing"]  # as settings.KB_EMBEDDER
+
+
 def make_embedder(kind: str, *, threads: int = 1) -> Embedder:
     from kb.search.embedders import HashingEmbedder, SentenceTransformerEmbedder
 
     if kind == "hashing":
         return HashingEmbedder()
-    if kind == "onnx":
+    if kind in ("onnx", "onnx-int8"):
         from kb.search.onnx import OnnxEmbedder, default_onnx_dir, ensure_exported
 
         if ensure_exported(default_onnx_dir()):
-            print(f"exported the int8 ONNX model to {default_onnx_dir()}", file=sys.stderr)
-        return OnnxEmbedder(threads=threads)
+            print(f"exported the model to ONNX in {default_onnx_dir()}", file=sys.stderr)
+        precision = "int8" if kind == "onnx-int8" else "fp32"
+        return OnnxEmbedder(precision=precision, threads=threads)
     return SentenceTransformerEmbedder(threads=threads)
 
 
@@ -365,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="python -m kb.bench calibrate")
         parser.add_argument("--source", default=str(EVAL_DATA / "clinc150" / "data_dev.json"))
         parser.add_argument("--out", default=None, help="default: kb/search/calibration.json")
-        parser.add_argument("--embedder", choices=["minilm", "onnx", "hashing"], default="minilm")
+        parser.add_argument("--embedder", choices=EMBEDDERS, default="onnx")
         args = parser.parse_args(argv[1:])
         articles, queries = convert_clinc150(args.source)
         calibration = calibrate(articles, queries, make_embedder(args.embedder))
@@ -377,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", required=True)
     parser.add_argument("--queries", required=True)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--embedder", choices=["minilm", "onnx", "hashing"], default="minilm")
+    parser.add_argument("--embedder", choices=EMBEDDERS, default="onnx")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument(

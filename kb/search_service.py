@@ -19,6 +19,9 @@ from kb.models import Article, ArticleChunk, SearchIndexState
 logger = logging.getLogger(__name__)
 NO_MODEL = "unavailable"
 
+# KB_EMBEDDER values served by the ONNX export, and the precision each one uses.
+ONNX_PRECISIONS = {"onnx": "fp32", "onnx-int8": "int8"}
+
 _lock = threading.Lock()
 _embedders: dict[str, core.Embedder] = {}
 _handles: dict[str, core.IndexHandle] = {}
@@ -31,8 +34,8 @@ def embedder_get() -> core.Embedder:
         if name not in _embedders:
             if name == "hashing":
                 _embedders[name] = core.HashingEmbedder()
-            elif name == "onnx":
-                return _onnx_embedder()
+            elif name in ONNX_PRECISIONS:
+                return _onnx_embedder(ONNX_PRECISIONS[name])
             elif name == "failing":
                 _embedders[name] = core.FailingEmbedder()
             else:
@@ -40,20 +43,20 @@ def embedder_get() -> core.Embedder:
         return _embedders[name]
 
 
-def _onnx_embedder() -> core.Embedder:
-    """The int8 ONNX embedder once its export exists; until then the same model through torch
+def _onnx_embedder(precision: str) -> core.Embedder:
+    """The ONNX embedder once its export exists; until then the same model through torch
     (logged once), so a portal whose export is missing still searches semantically. Called with
     _lock held; the export is looked for again on each call until it appears."""
     from kb.search.onnx import OnnxEmbedder, is_exported
 
-    key = f"onnx:{settings.KB_ONNX_DIR}"
+    key = f"onnx-{precision}:{settings.KB_ONNX_DIR}"
     if key not in _embedders and is_exported(settings.KB_ONNX_DIR):
-        _embedders[key] = OnnxEmbedder(settings.KB_ONNX_DIR)
+        _embedders[key] = OnnxEmbedder(settings.KB_ONNX_DIR, precision=precision)
     if key in _embedders:
         return _embedders[key]
     if "minilm" not in _embedders:
         logger.warning(
-            "No int8 ONNX export in %s (manage.py kb_reindex makes it): searching with torch",
+            "No ONNX export in %s (manage.py kb_reindex makes it): searching with torch",
             settings.KB_ONNX_DIR,
         )
         _embedders["minilm"] = core.SentenceTransformerEmbedder(threads=1)
@@ -61,17 +64,17 @@ def _onnx_embedder() -> core.Embedder:
 
 
 def onnx_export_ensure() -> bool | None:
-    """Export the int8 ONNX model when KB_EMBEDDER is "onnx" and it is missing (~10 s, loads
-    torch once). True = exported now, False = already there, None = not used or failed (logged:
+    """Export the ONNX model when KB_EMBEDDER uses it and it is missing (~10 s, loads torch
+    once). True = exported now, False = already there, None = not used or failed (logged:
     search then runs on torch)."""
-    if settings.KB_EMBEDDER != "onnx":
+    if settings.KB_EMBEDDER not in ONNX_PRECISIONS:
         return None
     from kb.search.onnx import ensure_exported
 
     try:
         return ensure_exported(settings.KB_ONNX_DIR)
     except Exception:  # noqa: BLE001 - any export failure leaves the torch path working
-        logger.exception("Exporting the int8 ONNX model to %s failed", settings.KB_ONNX_DIR)
+        logger.exception("Exporting the ONNX model to %s failed", settings.KB_ONNX_DIR)
         return None
 
 

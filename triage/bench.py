@@ -425,9 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-semantic", action="store_true", help="phrase rules only")
     parser.add_argument(
         "--embedder",
-        choices=["minilm", "onnx"],
+        choices=["minilm", "onnx", "onnx-int8"],
         default="minilm",
-        help="semantic signal: torch (the portal's default) or the int8 ONNX export",
+        help="semantic signal: torch (the portal's default) or the ONNX export (fp32 / int8)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -451,12 +451,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give --cases or a data set")
 
     embedder = None
-    if not args.no_semantic and args.embedder == "onnx":
+    if not args.no_semantic and args.embedder.startswith("onnx"):
         from kb.search.onnx import default_onnx_dir, ensure_exported
         from triage.engine.embedding import OnnxMiniLmEmbedder
 
         ensure_exported(default_onnx_dir())
-        embedder = OnnxMiniLmEmbedder(default_onnx_dir())
+        precision = "int8" if args.embedder == "onnx-int8" else "fp32"
+        embedder = OnnxMiniLmEmbedder(default_onnx_dir(), precision=precision)
     elif not args.no_semantic:
         from triage.engine.embedding import default_embedder
 

@@ -46,19 +46,19 @@ def embedder_get() -> engine.Embedder | None:
 
 
 def _embedder_build() -> engine.Embedder:
-    """ "onnx": the KB's int8 export (no torch in the process), torch when it is not exported
-    yet (logged); "minilm": torch."""
+    """ "onnx": the KB's ONNX export in int8 (no torch in the process), torch when it is not
+    exported yet (logged); "minilm": torch."""
     from triage.engine import embedding
 
     if settings.TRIAGE_EMBEDDER == "onnx":
         from kb.search.onnx import is_exported
 
         if is_exported(settings.KB_ONNX_DIR):
-            onnx = embedding.OnnxMiniLmEmbedder(settings.KB_ONNX_DIR)
+            onnx = embedding.OnnxMiniLmEmbedder(settings.KB_ONNX_DIR, precision="int8")
             onnx("warm-up")  # load now: a broken model means rules only, not a failed request
             return onnx
         logger.warning(
-            "No int8 ONNX export in %s (manage.py kb_reindex makes it): triage uses torch",
+            "No ONNX export in %s (manage.py kb_reindex makes it): triage uses torch",
             settings.KB_ONNX_DIR,
         )
     return embedding.default_embedder(num_threads=1)

@@ -1,4 +1,4 @@
-"""Search in the portal on the int8 ONNX backend (the default), and its torch fallback."""
+"""Search in the portal on the ONNX backend (the default), and its torch fallback."""
 
 import io
 import logging
@@ -24,15 +24,16 @@ RESET_BODY = "Open the sign-in page and choose *Forgot password*. The link is va
 INVOICE_BODY = "Invoices are listed under Billing, one PDF per month, for admins only."
 
 
-def test_the_default_backend_is_onnx_with_its_own_calibration():
+@pytest.mark.parametrize("name", ["all-MiniLM-L6-v2+onnx-fp32", "all-MiniLM-L6-v2+onnx-int8pc"])
+def test_the_default_backend_is_onnx_and_each_precision_is_calibrated(name):
     from portal import settings as production
 
-    calibration = load_calibration("all-MiniLM-L6-v2+onnx-int8pc")
+    calibration = load_calibration(name)
 
     assert production.KB_EMBEDDER == "onnx"
+    assert calibration.embedder == name
     assert calibration.notes["fitted_on"].startswith("150 articles")  # CLINC150 val + oos_val
     assert OPEN_GATE not in (calibration.gate, calibration.lexical_gate)
-    assert calibration.gate != load_calibration("all-MiniLM-L6-v2").gate
 
 
 def test_without_an_export_search_uses_torch_and_says_so(settings, tmp_path, caplog):
@@ -44,7 +45,7 @@ def test_without_an_export_search_uses_torch_and_says_so(settings, tmp_path, cap
         embedder = search_service.embedder_get()
 
     assert isinstance(embedder, SentenceTransformerEmbedder)
-    assert "No int8 ONNX export" in caplog.text
+    assert "No ONNX export" in caplog.text
 
 
 def test_an_export_that_appears_later_is_picked_up(settings, tmp_path, onnx_model_dir):
@@ -57,9 +58,15 @@ def test_an_export_that_appears_later_is_picked_up(settings, tmp_path, onnx_mode
     assert isinstance(search_service.embedder_get(), OnnxEmbedder)
 
 
-def test_onnx_search_answers_paraphrases_and_abstains(publish, settings, onnx_model_dir):
-    # given: articles published and indexed through the workflow with the real int8 model
-    settings.KB_EMBEDDER = "onnx"
+@pytest.mark.parametrize(
+    ("backend", "model_name"),
+    [("onnx", "all-MiniLM-L6-v2+onnx-fp32"), ("onnx-int8", "all-MiniLM-L6-v2+onnx-int8pc")],
+)
+def test_onnx_search_answers_paraphrases_and_abstains(
+    publish, settings, onnx_model_dir, backend, model_name
+):
+    # given: articles published and indexed through the workflow with the real model
+    settings.KB_EMBEDDER = backend
     settings.KB_ONNX_DIR = onnx_model_dir
     reset = publish("Reset your password", RESET_BODY)
     invoice = publish("Download an invoice", INVOICE_BODY)
@@ -70,9 +77,7 @@ def test_onnx_search_answers_paraphrases_and_abstains(publish, settings, onnx_mo
     weather = search_service.suggest(query="what's the weather like in lisbon tomorrow")
 
     # then
-    assert set(ArticleChunk.objects.values_list("model_name", flat=True)) == {
-        "all-MiniLM-L6-v2+onnx-int8pc"
-    }
+    assert set(ArticleChunk.objects.values_list("model_name", flat=True)) == {model_name}
     assert forgot[0].article == reset
     assert billing[0].article == invoice
     assert weather.suggestions == [] and weather.mode == "hybrid"
@@ -101,8 +106,8 @@ def test_reindex_exports_the_model_when_it_is_missing(
 
     # then
     assert len(exported) == 1
-    assert "Exporting all-MiniLM-L6-v2 as int8 ONNX" in out.getvalue()
-    assert "2 chunks embedded with all-MiniLM-L6-v2+onnx-int8pc" in out.getvalue()
+    assert "Exporting all-MiniLM-L6-v2 to ONNX" in out.getvalue()
+    assert "2 chunks embedded with all-MiniLM-L6-v2+onnx-fp32" in out.getvalue()
     assert isinstance(search_service.embedder_get(), OnnxEmbedder)
 
 

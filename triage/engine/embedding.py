@@ -88,13 +88,15 @@ def default_embedder(*, num_threads: int | None = 1) -> MiniLmEmbedder:
 
 
 class OnnxMiniLmEmbedder:
-    """The same model through the knowledge base's int8 ONNX export (`kb.search.onnx`): about
-    2 ms a text instead of ~10, and no torch in the process. Same interface as MiniLmEmbedder."""
+    """The same model through the knowledge base's ONNX export (`kb.search.onnx`, "fp32" or
+    "int8"), with no torch in the process. Same interface as MiniLmEmbedder."""
 
-    def __init__(self, model_dir: str | Path, *, max_tokens: int = 48) -> None:
+    def __init__(
+        self, model_dir: str | Path, *, precision: str = "fp32", max_tokens: int = 48
+    ) -> None:
         from kb.search.onnx import OnnxEmbedder
 
-        self._inner = OnnxEmbedder(model_dir, max_tokens=max_tokens)
+        self._inner = OnnxEmbedder(model_dir, precision=precision, max_tokens=max_tokens)
         self.max_tokens = max_tokens
 
     def embed_many(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

@@ -7,7 +7,7 @@ from kb.models import Article
 class Command(BaseCommand):
     help = (
         "Rebuild the search index from the database (re-embeds only changed chunks). With "
-        "KB_EMBEDDER=onnx it first exports the int8 model once if it is missing."
+        "KB_EMBEDDER=onnx it first exports the model to ONNX once if it is missing."
     )
 
     def handle(self, *args, **options):
@@ -15,9 +15,10 @@ class Command(BaseCommand):
 
         from kb.search.onnx import is_exported
 
-        if settings.KB_EMBEDDER == "onnx" and not is_exported(settings.KB_ONNX_DIR):
+        onnx = settings.KB_EMBEDDER in search_service.ONNX_PRECISIONS
+        if onnx and not is_exported(settings.KB_ONNX_DIR):
             self.stdout.write(
-                f"Exporting all-MiniLM-L6-v2 as int8 ONNX to {settings.KB_ONNX_DIR} (once, ~10 s)…"
+                f"Exporting all-MiniLM-L6-v2 to ONNX in {settings.KB_ONNX_DIR} (once, ~10 s)…"
             )
             if search_service.onnx_export_ensure() is None:
                 self.stderr.write("The export failed (see the log): indexing with torch instead.")

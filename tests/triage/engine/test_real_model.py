@@ -5,13 +5,14 @@ import pytest
 from triage.engine import DEFAULT_POLICY, Tier, TriageInput, assess_urgency
 
 
-@pytest.fixture(params=["torch", "onnx"])
+@pytest.fixture(params=["torch", "fp32", "int8"])
 def embedder(request):
     from triage.engine import embedding
 
-    if request.param == "onnx":
-        return embedding.OnnxMiniLmEmbedder(request.getfixturevalue("onnx_model_dir"))
-    return embedding.default_embedder(num_threads=1)
+    if request.param == "torch":
+        return embedding.default_embedder(num_threads=1)
+    directory = request.getfixturevalue("onnx_model_dir")
+    return embedding.OnnxMiniLmEmbedder(directory, precision=request.param)
 
 
 def test_real_embedder_classifies_a_quiet_outage_and_a_feature_wish(now, embedder):
