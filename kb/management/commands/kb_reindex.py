@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from kb import search_service
 from kb.models import Article
+from kb.search.onnx import is_exported
 
 
 class Command(BaseCommand):
@@ -11,10 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from django.conf import settings
-
-        from kb.search.onnx import is_exported
-
         onnx = settings.KB_EMBEDDER in search_service.ONNX_PRECISIONS
         if onnx and not is_exported(settings.KB_ONNX_DIR):
             self.stdout.write(
